@@ -1,0 +1,51 @@
+import type { FromSchema } from 'json-schema-to-ts';
+import type * as s from './schemas';
+
+/** TypeScript types derived from the schemas, so the two can never drift apart. */
+export type Device = FromSchema<typeof s.deviceSchema>;
+export type ListDevicesResponse = FromSchema<typeof s.listDevicesResponseSchema>;
+export type BindDeviceRequest = FromSchema<typeof s.bindDeviceRequestSchema>;
+export type Session = FromSchema<typeof s.sessionSchema>;
+export type Invite = FromSchema<typeof s.inviteSchema>;
+export type InviteStatus = FromSchema<typeof s.inviteStatusSchema>;
+export type InviteDetail = FromSchema<typeof s.inviteDetailSchema>;
+export type CreateInviteRequest = FromSchema<typeof s.createInviteRequestSchema>;
+export type ListInvitesResponse = FromSchema<typeof s.listInvitesResponseSchema>;
+export type Photo = FromSchema<typeof s.photoSchema>;
+export type Location = FromSchema<typeof s.locationSchema>;
+export type CitizenSessionRequest = FromSchema<typeof s.citizenSessionRequestSchema>;
+export type CitizenPhotoRequest = FromSchema<typeof s.citizenPhotoRequestSchema>;
+export type CitizenPhotoResponse = FromSchema<typeof s.citizenPhotoResponseSchema>;
+export type CitizenLocationRequest = FromSchema<typeof s.citizenLocationRequestSchema>;
+
+/**
+ * The web client's `/config.json`. On AWS the stack writes it at deploy from its own values; on
+ * the local cloud it is the first part of `.local/outputs.json`.
+ */
+export interface WebConfig {
+  region: string;
+  webUrl: string;
+  apiUrl: string;
+  userPoolId: string;
+  userPoolClientId: string;
+  /** Real Cognito signs in with SRP; cognito-local only supports USER_PASSWORD_AUTH. */
+  authFlow: 'USER_SRP_AUTH' | 'USER_PASSWORD_AUTH';
+  /** Set only on the local cloud, where Cognito is emulated behind the same origin. */
+  cognitoEndpoint?: string;
+}
+
+/** `.local/outputs.json`: the local cloud's ready signal (design.md §6). */
+export interface LocalOutputs extends WebConfig {
+  cognitoEndpoint: string;
+  caCertPath: string;
+  /** The override URL of each emulated service, keyed by SDK service id. */
+  awsEndpoints: Record<string, string>;
+  tables: Record<TableKey, string>;
+  demo: {
+    owner: { username: string; password: string };
+    dispatcher: { username: string; password: string };
+    devices: { serial: string; secret: string }[];
+  };
+}
+
+export type TableKey = 'devices' | 'bindAttempts' | 'organisations' | 'invites' | 'photos' | 'audit';

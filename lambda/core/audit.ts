@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+import { requireEnv } from './env';
+
+const AUDIT_TABLE = requireEnv('TABLE_AUDIT');
+/** Audit records are kept for 400 days, then expire. */
+const RETENTION_SECONDS = 400 * 24 * 3600;
+
+export type AuditAction =
+  | 'device.bound'
+  | 'device.unbound'
+  | 'session.minted'
+  | 'invite.sent'
+  | 'invite.revoked'
+  | 'photo.viewed';
+
+export interface AuditEntry {
+  /** What it is about: `device#SL-0001`, `invite#inv_…`, `channel#…`. */
+  subject: string;
+  action: AuditAction;
+  /** The `sub` of who did it. */
+  actor: string;
+  detail?: Record<string, string | number | boolean>;
+}
+
+/**
+ * An append-only audit item, as a transaction `Put` so it commits with the change it records.
+ * The condition makes an overwrite impossible even on a key collision.
+ */
+export function auditPut(entry: AuditEntry, now = new Date()) {
+  return {
+    Put: {
+      TableName: AUDIT_TABLE,
+      Item: {
+        subject: entry.subject,
+        at: `${now.toISOString()}#${randomUUID()}`,
+        action: entry.action,
+        actor: entry.actor,
+        ...(entry.detail ? { detail: entry.detail } : {}),
+        expiresAt: Math.floor(now.getTime() / 1000) + RETENTION_SECONDS,
+      },
+      ConditionExpression: 'attribute_not_exists(subject)',
+    },
+  };
+}

@@ -1,0 +1,155 @@
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Device } from '../contract/types';
+import { auditPut } from './audit';
+import { ddb } from './clients';
+import { requireEnv } from './env';
+import { isConditionFailure, ProblemError } from './errors';
+
+const TABLE = requireEnv('TABLE_DEVICES');
+
+/** The device item: registry and binding in one place (design.md §3). */
+export interface DeviceItem {
+  serial: string;
+  secretHash: string;
+  thingName: string;
+  registeredAt: string;
+  provisioned: boolean;
+  online: boolean;
+  channelArn?: string;
+  lastSeenAt?: string;
+  ownerSub?: string;
+  boundAt?: string;
+  name?: string;
+}
+
+/** Serials are case-insensitive on the label and stored upper-case. */
+export function normalizeSerial(serial: string): string {
+  return serial.trim().toUpperCase();
+}
+
+/** The IoT thing name, and so the KVS channel name, derived from the serial. */
+export function thingNameFor(serial: string): string {
+  return normalizeSerial(serial);
+}
+
+export function toDevice(item: DeviceItem): Device {
+  return {
+    deviceId: item.serial,
+    name: item.name ?? item.serial,
+    boundAt: item.boundAt ?? item.registeredAt,
+    provisioned: item.provisioned,
+    online: item.online,
+    ...(item.lastSeenAt ? { lastSeenAt: item.lastSeenAt } : {}),
+  };
+}
+
+export async function getDevice(serial: string): Promise<DeviceItem | undefined> {
+  const out = await ddb.send(new GetCommand({ TableName: TABLE, Key: { serial }, ConsistentRead: true }));
+  return out.Item as DeviceItem | undefined;
+}
+
+/** Registers a new device; refuses to overwrite an existing serial. */
+export async function registerDevice(serial: string, secretHash: string, now = new Date()): Promise<DeviceItem> {
+  const item: DeviceItem = {
+    serial: normalizeSerial(serial),
+    secretHash,
+    thingName: thingNameFor(serial),
+    registeredAt: now.toISOString(),
+    provisioned: false,
+    online: false,
+  };
+  try {
+    await ddb.send(
+      new PutCommand({ TableName: TABLE, Item: item, ConditionExpression: 'attribute_not_exists(serial)' }),
+    );
+  } catch (err) {
+    if (isConditionFailure(err)) throw new Error(`Serial ${item.serial} is already registered`);
+    throw err;
+  }
+  return item;
+}
+
+/** Devices bound to one owner, by the owner index (newest binding first). */
+export async function listOwnedDevices(ownerSub: string): Promise<DeviceItem[]> {
+  const items: DeviceItem[] = [];
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const out = await ddb.send(
+      new QueryCommand({
+        TableName: TABLE,
+        IndexName: 'byOwner',
+        KeyConditionExpression: 'ownerSub = :sub',
+        ExpressionAttributeValues: { ':sub': ownerSub },
+        ScanIndexForward: false,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    items.push(...((out.Items ?? []) as DeviceItem[]));
+    startKey = out.LastEvaluatedKey;
+  } while (startKey);
+  return items;
+}
+
+/**
+ * Binds with one conditional write: the device must exist and have no owner. The audit record
+ * commits in the same transaction.
+ */
+export async function bindDevice(
+  serial: string,
+  ownerSub: string,
+  name: string | undefined,
+  now = new Date(),
+): Promise<DeviceItem> {
+  const boundAt = now.toISOString();
+  try {
+    await ddb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: TABLE,
+              Key: { serial },
+              UpdateExpression: 'SET ownerSub = :sub, boundAt = :at, #name = :name',
+              ConditionExpression: 'attribute_exists(serial) AND attribute_not_exists(ownerSub)',
+              ExpressionAttributeNames: { '#name': 'name' },
+              ExpressionAttributeValues: { ':sub': ownerSub, ':at': boundAt, ':name': name ?? serial },
+            },
+          },
+          auditPut({ subject: `device#${serial}`, action: 'device.bound', actor: ownerSub }, now),
+        ],
+      }),
+    );
+  } catch (err) {
+    if (isConditionFailure(err)) throw new ProblemError('DEVICE_ALREADY_BOUND');
+    throw err;
+  }
+  const item = await getDevice(serial);
+  if (!item) throw new Error(`Device ${serial} vanished after binding`);
+  return item;
+}
+
+/** Unbinds only the caller's own device; anyone else's is as good as absent (404). */
+export async function unbindDevice(serial: string, ownerSub: string, now = new Date()): Promise<void> {
+  try {
+    await ddb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          {
+            Update: {
+              TableName: TABLE,
+              Key: { serial },
+              UpdateExpression: 'REMOVE ownerSub, boundAt, #name',
+              ConditionExpression: 'ownerSub = :sub',
+              ExpressionAttributeNames: { '#name': 'name' },
+              ExpressionAttributeValues: { ':sub': ownerSub },
+            },
+          },
+          auditPut({ subject: `device#${serial}`, action: 'device.unbound', actor: ownerSub }, now),
+        ],
+      }),
+    );
+  } catch (err) {
+    if (isConditionFailure(err)) throw new ProblemError('NOT_FOUND');
+    throw err;
+  }
+}

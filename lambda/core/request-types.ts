@@ -1,0 +1,13 @@
+import type { OperationId } from '../contract/routes';
+import type * as t from '../contract/types';
+
+/** The validated body type of each route that takes one. */
+interface Bodies {
+  bindDevice: t.BindDeviceRequest;
+  createInvite: t.CreateInviteRequest;
+  createCitizenSession: t.CitizenSessionRequest;
+  createCitizenPhoto: t.CitizenPhotoRequest;
+  putCitizenLocation: t.CitizenLocationRequest;
+}
+
+export type RequestBody<Op extends OperationId> = Op extends keyof Bodies ? Bodies[Op] : undefined;

@@ -1,0 +1,39 @@
+import type { TableKey } from '../contract/types';
+
+/**
+ * The DynamoDB tables (design.md §3). The CDK data construct and the local cloud both create them
+ * from these definitions, and every access goes by key or by one of these indexes.
+ */
+export interface TableDefinition {
+  partitionKey: string;
+  sortKey?: string;
+  /** Epoch-seconds attribute DynamoDB expires items by. */
+  ttl?: string;
+  indexes?: Record<string, { partitionKey: string; sortKey?: string }>;
+  /** The handler environment variable that carries the table's name. */
+  env: string;
+}
+
+export const tables = {
+  /** Registry and binding on one item, so binding is one conditional write. */
+  devices: {
+    partitionKey: 'serial',
+    indexes: { byOwner: { partitionKey: 'ownerSub', sortKey: 'boundAt' } },
+    env: 'TABLE_DEVICES',
+  },
+  /** Failed binding attempts per serial, known or not, so the lockout does not reveal which exist. */
+  bindAttempts: { partitionKey: 'serial', ttl: 'expiresAt', env: 'TABLE_BIND_ATTEMPTS' },
+  organisations: { partitionKey: 'orgId', env: 'TABLE_ORGANISATIONS' },
+  invites: {
+    partitionKey: 'inviteId',
+    ttl: 'expiresAtEpoch',
+    indexes: {
+      byOrg: { partitionKey: 'orgId', sortKey: 'createdAt' },
+      byTokenHash: { partitionKey: 'tokenHash' },
+    },
+    env: 'TABLE_INVITES',
+  },
+  photos: { partitionKey: 'inviteId', sortKey: 'takenAtPhotoId', env: 'TABLE_PHOTOS' },
+  /** Append-only: who did what to which device, invite or channel. */
+  audit: { partitionKey: 'subject', sortKey: 'at', ttl: 'expiresAt', env: 'TABLE_AUDIT' },
+} as const satisfies Record<TableKey, TableDefinition>;

@@ -1,0 +1,21 @@
+import { clearAttempts, takeAttempt } from '../core/bind-attempts';
+import { bindDevice, getDevice, normalizeSerial, toDevice } from '../core/devices';
+import { ProblemError } from '../core/errors';
+import { httpHandler } from '../core/http';
+import { verifySecret } from '../core/secrets';
+
+/**
+ * POST /devices: binds a device to the caller with the serial and secret from its label.
+ * An unknown serial and a wrong secret cost the same and answer the same.
+ */
+export const handler = httpHandler('bindDevice', async ({ body, caller }) => {
+  const serial = normalizeSerial(body.serial);
+  await takeAttempt(serial);
+  const device = await getDevice(serial);
+  if (!(await verifySecret(body.secret, device?.secretHash))) {
+    throw new ProblemError('BINDING_REJECTED', 'Check the serial number and secret on the device label.');
+  }
+  await clearAttempts(serial);
+  const bound = await bindDevice(serial, caller.sub, body.name?.trim() || undefined);
+  return { body: toDevice(bound), headers: { Location: `/devices/${encodeURIComponent(serial)}` } };
+});
