@@ -11,7 +11,12 @@
 export const serialSchema = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9-]{2,31}$' } as const;
 
 /** The binding secret as a person types it: Crockford base32, with optional dashes or spaces. */
-export const secretSchema = { type: 'string', minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9 -]+$' } as const;
+export const secretSchema = {
+  type: 'string',
+  minLength: 16,
+  maxLength: 64,
+  pattern: '^[A-Za-z0-9 -]+$',
+} as const;
 
 /** A person-given name: no control characters. */
 export const displayNameSchema = {

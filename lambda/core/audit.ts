@@ -6,12 +6,7 @@ const AUDIT_TABLE = requireEnv('TABLE_AUDIT');
 const RETENTION_SECONDS = 400 * 24 * 3600;
 
 export type AuditAction =
-  | 'device.bound'
-  | 'device.unbound'
-  | 'session.minted'
-  | 'invite.sent'
-  | 'invite.revoked'
-  | 'photo.viewed';
+  'device.bound' | 'device.unbound' | 'session.minted' | 'invite.sent' | 'invite.revoked' | 'photo.viewed';
 
 export interface AuditEntry {
   /** What it is about: `device#SL-0001`, `invite#inv_…`, `channel#…`. */

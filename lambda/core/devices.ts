@@ -6,10 +6,13 @@ import { requireEnv } from './env';
 import { isConditionFailure, ProblemError } from './errors';
 
 const TABLE = requireEnv('TABLE_DEVICES');
+const REGISTRY = 'devices';
 
 /** The device item: registry and binding in one place (design.md §3). */
 export interface DeviceItem {
   serial: string;
+  /** Constant partition of the `bySerial` index. */
+  registry: typeof REGISTRY;
   secretHash: string;
   thingName: string;
   registeredAt: string;
@@ -49,9 +52,14 @@ export async function getDevice(serial: string): Promise<DeviceItem | undefined>
 }
 
 /** Registers a new device; refuses to overwrite an existing serial. */
-export async function registerDevice(serial: string, secretHash: string, now = new Date()): Promise<DeviceItem> {
+export async function registerDevice(
+  serial: string,
+  secretHash: string,
+  now = new Date(),
+): Promise<DeviceItem> {
   const item: DeviceItem = {
     serial: normalizeSerial(serial),
+    registry: REGISTRY,
     secretHash,
     thingName: thingNameFor(serial),
     registeredAt: now.toISOString(),
@@ -63,10 +71,29 @@ export async function registerDevice(serial: string, secretHash: string, now = n
       new PutCommand({ TableName: TABLE, Item: item, ConditionExpression: 'attribute_not_exists(serial)' }),
     );
   } catch (err) {
-    if (isConditionFailure(err)) throw new Error(`Serial ${item.serial} is already registered`);
+    if (isConditionFailure(err)) throw new Error(`Serial ${item.serial} is already registered`, { cause: err });
     throw err;
   }
   return item;
+}
+
+/** One page of the registry in serial order. */
+export async function listRegistry(
+  startAfter?: Record<string, unknown>,
+): Promise<{ items: DeviceItem[]; next?: Record<string, unknown> }> {
+  const out = await ddb.send(
+    new QueryCommand({
+      TableName: TABLE,
+      IndexName: 'bySerial',
+      KeyConditionExpression: 'registry = :r',
+      ExpressionAttributeValues: { ':r': REGISTRY },
+      ExclusiveStartKey: startAfter,
+    }),
+  );
+  return {
+    items: (out.Items ?? []) as DeviceItem[],
+    ...(out.LastEvaluatedKey ? { next: out.LastEvaluatedKey } : {}),
+  };
 }
 
 /** Devices bound to one owner, by the owner index (newest binding first). */

@@ -131,7 +131,9 @@ type BodyOf<Op extends OperationId> = RequestBody<Op>;
  */
 export function httpHandler<Op extends OperationId>(
   op: Op,
-  impl: (req: HttpRequest<BodyOf<Op>>) => Promise<{ body?: unknown; headers?: Record<string, string> } | void>,
+  impl: (
+    req: HttpRequest<BodyOf<Op>>,
+  ) => Promise<{ body?: unknown; headers?: Record<string, string> } | void>,
 ): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
   const route: RouteSpec = routes[op];
   return async (event) => {

@@ -39,11 +39,7 @@ export function formatSecret(secret: string): string {
 }
 
 export function normalizeSecret(input: string): string {
-  return input
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/[IL]/g, '1')
-    .replace(/O/g, '0');
+  return input.toUpperCase().replace(/[\s-]/g, '').replace(/[IL]/g, '1').replace(/O/g, '0');
 }
 
 export async function hashSecret(secret: string): Promise<string> {
@@ -69,4 +65,3 @@ export async function verifySecret(secret: string, stored: string | undefined): 
   const same = actual.length === expected.length && timingSafeEqual(actual, expected);
   return same && stored !== undefined;
 }
-

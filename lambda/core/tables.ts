@@ -18,7 +18,11 @@ export const tables = {
   /** Registry and binding on one item, so binding is one conditional write. */
   devices: {
     partitionKey: 'serial',
-    indexes: { byOwner: { partitionKey: 'ownerSub', sortKey: 'boundAt' } },
+    indexes: {
+      byOwner: { partitionKey: 'ownerSub', sortKey: 'boundAt' },
+      /** The whole registry in serial order, for the operator's `npm run devices -- list`. */
+      bySerial: { partitionKey: 'registry', sortKey: 'serial' },
+    },
     env: 'TABLE_DEVICES',
   },
   /** Failed binding attempts per serial, known or not, so the lockout does not reveal which exist. */

@@ -1,0 +1,163 @@
+import { createServer } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { LocalOutputs, WebConfig } from '../lambda/contract/types';
+import { tables } from '../lambda/core/tables';
+import { startCognito } from './cognito';
+import { createCognitoProxy } from './cognito-proxy';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './constants';
+import { startDynamo } from './dynamodb';
+import { createGateway } from './gateway';
+import { Outbox } from './outbox';
+import { createOutboxPage } from './outbox-page';
+import { ensurePortFree } from './ports';
+import { ensureTls } from './tls';
+import { createWebServer } from './web';
+
+export interface LocalCloudOptions {
+  /** Where state lives (`.local/` for `npm start`). */
+  stateDir: string;
+  /** The HTTPS origin's port; 0 picks a free one. */
+  port: number;
+  /** Keep DynamoDB data across restarts (on disk under the state folder) or in memory only. */
+  persist: boolean;
+  log: (line: string) => void;
+  /** Handler log level (Powertools): WARN keeps a terminal readable. */
+  handlerLogLevel?: string;
+}
+
+export interface LocalCloud {
+  outputs: LocalOutputs;
+  outputsPath: string;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts the whole platform on this machine: DynamoDB Local, cognito-local, and one HTTPS
+ * origin serving the web client, the API gateway, the Cognito endpoint and the outbox. The
+ * handlers run in this process, unchanged; only their endpoints point here.
+ */
+export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
+  const stateDir = resolve(options.stateDir);
+  mkdirSync(stateDir, { recursive: true });
+  if (options.port !== 0) await ensurePortFree(options.port, 'the local cloud');
+  const outbox = new Outbox();
+  const stoppers: (() => void)[] = [];
+
+  try {
+    const webDir = join(stateDir, 'web');
+    const [tls, dynamo, cognito] = await Promise.all([
+      ensureTls(join(stateDir, 'tls')),
+      startDynamo(options.persist ? join(stateDir, 'dynamodb') : undefined),
+      startCognito(join(stateDir, 'cognito'), outbox),
+      buildWeb(webDir),
+    ]);
+    stoppers.push(
+      () => dynamo.process.kill(),
+      () => cognito.process.kill(),
+    );
+
+    // The handlers' configuration, exactly as the CDK sets it on AWS, plus endpoint overrides.
+    Object.assign(process.env, {
+      AWS_REGION: LOCAL_REGION,
+      AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      POWERTOOLS_SERVICE_NAME: 'sightline',
+      POWERTOOLS_LOG_LEVEL: options.handlerLogLevel ?? 'WARN',
+    });
+    for (const [key, def] of Object.entries(tables)) {
+      process.env[def.env] = dynamo.tableNames[key as keyof typeof tables];
+    }
+
+    const routes: [string, (req: IncomingMessage, res: ServerResponse, path: string) => unknown][] = [];
+    const server = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      for (const [prefix, handle] of routes) {
+        if (url.pathname === prefix || url.pathname.startsWith(`${prefix}/`)) {
+          const rest = url.pathname.slice(prefix.length) || '/';
+          Promise.resolve(handle(req, res, rest + url.search)).catch((err: Error) => {
+            options.log(`error serving ${req.method} ${url.pathname}: ${err.stack ?? err.message}`);
+            if (!res.headersSent) res.writeHead(500);
+            res.end();
+          });
+          return;
+        }
+      }
+    });
+    await new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(options.port, '127.0.0.1', () => ok());
+    });
+    stoppers.unshift(() => server.close());
+    const { port } = server.address() as { port: number };
+    const origin = `https://localhost:${port}`;
+
+    const webConfig: WebConfig = {
+      region: LOCAL_REGION,
+      webUrl: origin,
+      apiUrl: `${origin}/api`,
+      userPoolId: cognito.userPoolId,
+      userPoolClientId: cognito.userPoolClientId,
+      authFlow: 'USER_PASSWORD_AUTH',
+      cognitoEndpoint: `${origin}/cognito`,
+    };
+    const gateway = createGateway({
+      issuer: cognito.issuer,
+      userPoolClientId: cognito.userPoolClientId,
+      loadHandler: async (name) => {
+        const mod = (await import(`../lambda/handlers/${name}`)) as { handler: never };
+        return mod.handler;
+      },
+      log: options.log,
+    });
+    routes.push(
+      ['/api', gateway],
+      ['/cognito', createCognitoProxy(cognito.endpoint, cognito.writeAttributes)],
+      ['/local/outbox', createOutboxPage(outbox)],
+      ['/local/outbox.json', createOutboxPage(outbox)],
+      ['', createWebServer(webDir, webConfig)],
+    );
+
+    // Seeding imports the domain core, which reads its configuration when first loaded.
+    const { seedDemo } = await import('./seed');
+    const demo = await seedDemo({
+      cognitoEndpoint: cognito.endpoint,
+      userPoolId: cognito.userPoolId,
+      demoFile: join(stateDir, 'demo.json'),
+    });
+
+    const outputs: LocalOutputs = {
+      ...webConfig,
+      cognitoEndpoint: webConfig.cognitoEndpoint!,
+      caCertPath: tls.caCertPath,
+      awsEndpoints: { dynamodb: dynamo.endpoint, 'cognito-idp': webConfig.cognitoEndpoint! },
+      tables: dynamo.tableNames,
+      demo,
+    };
+    const outputsPath = join(stateDir, 'outputs.json');
+    writeFileSync(`${outputsPath}.tmp`, JSON.stringify(outputs, null, 2));
+    renameSync(`${outputsPath}.tmp`, outputsPath);
+
+    let stopped = false;
+    return {
+      outputs,
+      outputsPath,
+      stop: async () => {
+        if (stopped) return;
+        stopped = true;
+        rmSync(outputsPath, { force: true });
+        for (const stop of stoppers) stop();
+      },
+    };
+  } catch (err) {
+    for (const stop of stoppers) stop();
+    throw err;
+  }
+}
+
+async function buildWeb(outdir: string): Promise<void> {
+  const { buildWebClient } = await import('../web-client/build');
+  await buildWebClient(outdir, { minify: true });
+}

@@ -1,0 +1,121 @@
+import {
+  AdminAddUserToGroupCommand,
+  AdminCreateUserCommand,
+  AdminGetUserCommand,
+  AdminSetUserPasswordCommand,
+  CognitoIdentityProviderClient,
+} from '@aws-sdk/client-cognito-identity-provider';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import type { LocalOutputs } from '../lambda/contract/types';
+import { ddb } from '../lambda/core/clients';
+import { getDevice, registerDevice } from '../lambda/core/devices';
+import { requireEnv } from '../lambda/core/env';
+import { formatSecret, generateSecret, hashSecret } from '../lambda/core/secrets';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from './constants';
+
+/** The demo world a newcomer signs in to: fixed, documented, local-only credentials. */
+export const DEMO = {
+  owner: { username: 'owner@example.com', password: 'Sightline-demo-1' },
+  dispatcher: { username: 'dispatcher@example.com', password: 'Sightline-demo-1' },
+  orgId: 'org_demo',
+  serial: 'SL-DEMO-0001',
+} as const;
+
+export async function seedDemo(args: {
+  cognitoEndpoint: string;
+  userPoolId: string;
+  demoFile: string;
+}): Promise<LocalOutputs['demo']> {
+  const cognito = new CognitoIdentityProviderClient({
+    endpoint: args.cognitoEndpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+  try {
+    await ensureUser(cognito, args.userPoolId, DEMO.owner);
+    await ensureUser(cognito, args.userPoolId, DEMO.dispatcher, [
+      { Name: 'custom:orgId', Value: DEMO.orgId },
+    ]);
+    await cognito.send(
+      new AdminAddUserToGroupCommand({
+        UserPoolId: args.userPoolId,
+        Username: DEMO.dispatcher.username,
+        GroupName: 'dispatchers',
+      }),
+    );
+  } finally {
+    cognito.destroy();
+  }
+  await ddb
+    .send(
+      new PutCommand({
+        TableName: requireEnv('TABLE_ORGANISATIONS'),
+        Item: {
+          orgId: DEMO.orgId,
+          name: 'Demo Emergency Centre',
+          smsCredits: 100,
+          allowedCountries: ['BE', 'NL', 'FR', 'DE', 'ES', 'GB', 'IE', 'US'],
+          inviteLifetimeSeconds: 3600,
+          photoRetentionDays: 30,
+          senderId: 'Sightline',
+        },
+        ConditionExpression: 'attribute_not_exists(orgId)',
+      }),
+    )
+    .catch((err: Error) => {
+      if (err.name !== 'ConditionalCheckFailedException') throw err;
+    });
+  const device = await ensureDemoDevice(args.demoFile);
+  return {
+    owner: { ...DEMO.owner },
+    dispatcher: { ...DEMO.dispatcher },
+    devices: [device],
+  };
+}
+
+async function ensureUser(
+  cognito: CognitoIdentityProviderClient,
+  userPoolId: string,
+  user: { username: string; password: string },
+  extra: { Name: string; Value: string }[] = [],
+): Promise<void> {
+  const exists = await cognito
+    .send(new AdminGetUserCommand({ UserPoolId: userPoolId, Username: user.username }))
+    .then(() => true)
+    .catch(() => false);
+  if (exists) return;
+  await cognito.send(
+    new AdminCreateUserCommand({
+      UserPoolId: userPoolId,
+      Username: user.username,
+      MessageAction: 'SUPPRESS',
+      UserAttributes: [
+        { Name: 'email', Value: user.username },
+        { Name: 'email_verified', Value: 'true' },
+        ...extra,
+      ],
+    }),
+  );
+  await cognito.send(
+    new AdminSetUserPasswordCommand({
+      UserPoolId: userPoolId,
+      Username: user.username,
+      Password: user.password,
+      Permanent: true,
+    }),
+  );
+}
+
+/** The demo device's secret is kept beside the state, since the registry keeps only its hash. */
+async function ensureDemoDevice(demoFile: string): Promise<{ serial: string; secret: string }> {
+  const saved = existsSync(demoFile)
+    ? (JSON.parse(readFileSync(demoFile, 'utf8')) as { serial: string; secret: string })
+    : undefined;
+  if (saved && (await getDevice(saved.serial))) return saved;
+  const secret = formatSecret(saved?.secret ?? generateSecret());
+  if (!(await getDevice(DEMO.serial))) await registerDevice(DEMO.serial, await hashSecret(secret));
+  const demo = { serial: DEMO.serial, secret };
+  writeFileSync(demoFile, JSON.stringify(demo, null, 2), { mode: 0o600 });
+  return demo;
+}

@@ -1,0 +1,69 @@
+import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { startLocalCloud } from './cloud';
+
+/**
+ * `npm start`: the platform on this machine. Prints one ready line and writes
+ * `.local/outputs.json`; Ctrl-C stops everything it started.
+ */
+// The SDK warns that releases after January 2027 need Node 22; the README says so once instead.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: process.env.SIGHTLINE_PORT ?? '8443' },
+      state: { type: 'string', default: '.local' },
+      reset: { type: 'boolean', default: false },
+      memory: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+    },
+  });
+  const stateDir = resolve(values.state);
+  if (values.reset) rmSync(stateDir, { recursive: true, force: true });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number`);
+
+  const started = Date.now();
+  const log = values.quiet ? () => undefined : (line: string) => console.log(line);
+  const cloud = await startLocalCloud({
+    stateDir,
+    port,
+    persist: !values.memory,
+    log,
+    handlerLogLevel: values.verbose ? 'INFO' : 'WARN',
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`\n${signal}: stopping the local cloud`);
+    void cloud.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+
+  const { outputs } = cloud;
+  const device = outputs.demo.devices[0];
+  console.log(
+    [
+      `Sightline local cloud ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${outputs.webUrl}`,
+      `  sign in:     ${outputs.demo.owner.username} / ${outputs.demo.owner.password}`,
+      device ? `  demo device: serial ${device.serial}, secret ${device.secret}` : '',
+      `  outbox:      ${outputs.webUrl}/local/outbox   (sign-up codes and SMS)`,
+      `  outputs:     ${cloud.outputsPath}`,
+      `  certificate: ${outputs.caCertPath} (trust it, or accept the browser warning once)`,
+      'Press Ctrl-C to stop.',
+    ]
+      .filter(Boolean)
+      .join('\n'),
+  );
+}
+
+main().catch((err: Error) => {
+  console.error(`The local cloud could not start: ${err.message}`);
+  process.exit(1);
+});
