@@ -112,11 +112,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       },
       log: options.log,
     });
+    const outboxPage = createOutboxPage(outbox);
     routes.push(
       ['/api', gateway],
       ['/cognito', createCognitoProxy(cognito.endpoint, cognito.writeAttributes)],
-      ['/local/outbox', createOutboxPage(outbox)],
-      ['/local/outbox.json', createOutboxPage(outbox)],
+      ['/local/outbox.json', (req, res) => outboxPage(req, res, 'json')],
+      ['/local/outbox', (req, res) => outboxPage(req, res, 'html')],
       ['', createWebServer(webDir, webConfig)],
     );
 

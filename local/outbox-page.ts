@@ -8,8 +8,8 @@ const escape = (s: string) =>
 /** /local/outbox: what would have been emailed or texted. /local/outbox.json for tools and tests. */
 export function createOutboxPage(outbox: Outbox) {
   const headers = { ...securityHeaders({ connectSrc: [] }), 'Cache-Control': 'no-store' };
-  return function serve(_req: IncomingMessage, res: ServerResponse, pathname: string): void {
-    if (pathname.endsWith('.json')) {
+  return function serve(_req: IncomingMessage, res: ServerResponse, format: 'html' | 'json'): void {
+    if (format === 'json') {
       res.writeHead(200, { ...headers, 'Content-Type': 'application/json' });
       res.end(JSON.stringify({ messages: outbox.list() }));
       return;

@@ -1,0 +1,88 @@
+import type { Browser } from 'playwright-core';
+import { httpRequest, outputs } from '../support/cloud';
+import { launchChromium, phonePage } from '../support/browser';
+
+describe('the owner journey in Chromium', () => {
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  test('sign in as the demo owner, see a wrong secret refused, bind the demo device, then unbind it', async () => {
+    const { page, problems, context } = await phonePage(browser, outputs.webUrl);
+    const device = outputs.demo.devices[0]!;
+
+    await page.goto(outputs.webUrl);
+    await page.getByTestId('sign-in-email').fill(outputs.demo.owner.username);
+    await page.getByTestId('sign-in-password').fill(outputs.demo.owner.password);
+    await page.getByTestId('sign-in-submit').click();
+    await page.getByTestId('no-devices').waitFor();
+
+    // A wrong secret shows a message a person can act on, and binds nothing.
+    await page.getByTestId('bind-serial').fill(device.serial);
+    await page.getByTestId('bind-secret').fill('ZZZZZ-ZZZZZ-ZZZZZ-ZZZZZ');
+    await page.getByTestId('bind-submit').click();
+    const error = page.getByTestId('bind-error');
+    await error.waitFor();
+    expect(await error.innerText()).toMatch(/serial|secret|label/i);
+    expect(await page.getByTestId(`device-${device.serial}`).count()).toBe(0);
+
+    // The right secret binds it, and it is listed.
+    await page.getByTestId('bind-secret').fill(device.secret);
+    await page.getByTestId('bind-name').fill('Porch camera');
+    await page.getByTestId('bind-submit').click();
+    const row = page.getByTestId(`device-${device.serial}`);
+    await row.waitFor();
+    expect(await row.innerText()).toContain('Porch camera');
+
+    // Unbinding asks first, then removes it.
+    await row.getByTestId('unbind').click();
+    await row.getByTestId('unbind-confirm').click();
+    await row.waitFor({ state: 'detached' });
+    await page.getByTestId('no-devices').waitFor();
+
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  test('a new person signs up, confirms with the emailed code and signs in', async () => {
+    const { page, problems, context } = await phonePage(browser, outputs.webUrl);
+    const email = `new-${Date.now()}@example.com`;
+    const password = 'A-good-passw0rd!';
+
+    await page.goto(outputs.webUrl);
+    await page.getByTestId('go-sign-up').click();
+    await page.getByTestId('sign-up-email').fill(email);
+    await page.getByTestId('sign-up-password').fill(password);
+    await page.getByTestId('sign-up-submit').click();
+    await page.getByTestId('confirm-code').waitFor();
+
+    // The local cloud's outbox holds what Cognito would have emailed.
+    const outbox = await httpRequest(`${outputs.webUrl}/local/outbox.json`);
+    const message = (outbox.json().messages as { to: string; text: string }[]).find((m) => m.to === email);
+    const code = /\d{6}/.exec(message?.text ?? '')?.[0];
+    expect(code).toMatch(/^\d{6}$/);
+
+    await page.getByTestId('confirm-code').fill(code!);
+    await page.getByTestId('confirm-submit').click();
+    // After confirming, the person is signed in (directly, or through the sign-in form).
+    const signedIn = page.getByTestId('no-devices');
+    const signInForm = page.getByTestId('sign-in-form');
+    await Promise.race([signedIn.waitFor(), signInForm.waitFor()]);
+    if (await signInForm.isVisible()) {
+      await page.getByTestId('sign-in-email').fill(email);
+      await page.getByTestId('sign-in-password').fill(password);
+      await page.getByTestId('sign-in-submit').click();
+    }
+    await signedIn.waitFor();
+    expect(await page.getByTestId('signed-in-as').innerText()).toContain(email);
+
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
