@@ -35,6 +35,8 @@ function baseHeaders(event: APIGatewayProxyEvent): Record<string, string> {
   const origin = header(event, 'origin');
   if (allowed && origin === allowed) {
     headers['Access-Control-Allow-Origin'] = allowed;
+    // The web client reads Retry-After to say how long a lockout lasts.
+    headers['Access-Control-Expose-Headers'] = 'Retry-After, Location';
     headers.Vary = 'Origin';
   }
   return headers;

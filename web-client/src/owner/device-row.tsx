@@ -1,0 +1,58 @@
+import type { Device } from '../../../lambda/contract/types';
+import { formatAgo, formatDate, formatDateTime } from '../ui/format';
+import { DeviceStatus } from './device-status';
+import { UnbindControl } from './unbind-control';
+
+/** One bound device: name, serial, state, last seen, bound date, and its actions. */
+export function DeviceRow({
+  device,
+  onUnbound,
+  onUnauthorized,
+}: {
+  device: Device;
+  onUnbound: (deviceId: string) => void;
+  onUnauthorized: () => void;
+}) {
+  return (
+    <li className="device card" data-testid={`device-${device.deviceId}`}>
+      <div className="device-head">
+        <h3 className="device-name" data-testid="device-name">
+          {device.name}
+        </h3>
+        <DeviceStatus device={device} />
+      </div>
+      <dl className="device-meta">
+        <div>
+          <dt>Serial</dt>
+          <dd data-testid="device-serial">{device.deviceId}</dd>
+        </div>
+        <div>
+          <dt>Last seen</dt>
+          <dd data-testid="device-last-seen">
+            {device.online ? (
+              'Now'
+            ) : device.lastSeenAt ? (
+              <time dateTime={device.lastSeenAt} title={formatDateTime(device.lastSeenAt)}>
+                {formatAgo(device.lastSeenAt)}
+              </time>
+            ) : (
+              'Never'
+            )}
+          </dd>
+        </div>
+        <div>
+          <dt>Bound</dt>
+          <dd data-testid="device-bound-at">
+            <time dateTime={device.boundAt} title={formatDateTime(device.boundAt)}>
+              {formatDate(device.boundAt)}
+            </time>
+          </dd>
+        </div>
+      </dl>
+      {/* Room for "Watch" (live view) when the session route goes live. */}
+      <div className="device-actions">
+        <UnbindControl device={device} onUnbound={onUnbound} onUnauthorized={onUnauthorized} />
+      </div>
+    </li>
+  );
+}
