@@ -1,6 +1,12 @@
-import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import type { Device } from '../contract/types';
-import { auditPut } from './audit';
+import { auditPut, type AuditEntry } from './audit';
 import { ddb } from './clients';
 import { requireEnv } from './env';
 import { isConditionFailure, ProblemError } from './errors';
@@ -71,7 +77,8 @@ export async function registerDevice(
       new PutCommand({ TableName: TABLE, Item: item, ConditionExpression: 'attribute_not_exists(serial)' }),
     );
   } catch (err) {
-    if (isConditionFailure(err)) throw new Error(`Serial ${item.serial} is already registered`, { cause: err });
+    if (isConditionFailure(err))
+      throw new Error(`Serial ${item.serial} is already registered`, { cause: err });
     throw err;
   }
   return item;
@@ -118,65 +125,65 @@ export async function listOwnedDevices(ownerSub: string): Promise<DeviceItem[]> 
 }
 
 /**
- * Binds with one conditional write: the device must exist and have no owner. The audit record
- * commits in the same transaction.
+ * One conditional update of a device and its audit record, in one transaction: either both
+ * happen or neither does. A failed condition becomes `refusal`.
  */
+async function updateAudited(
+  update: Omit<
+    NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Update'] & object,
+    'TableName'
+  >,
+  entry: AuditEntry,
+  refusal: ProblemError,
+  now: Date,
+): Promise<void> {
+  try {
+    await ddb.send(
+      new TransactWriteCommand({
+        TransactItems: [{ Update: { TableName: TABLE, ...update } }, auditPut(entry, now)],
+      }),
+    );
+  } catch (err) {
+    if (isConditionFailure(err)) throw refusal;
+    throw err;
+  }
+}
+
+/** Binds with one conditional write: the device must exist and have no owner. */
 export async function bindDevice(
-  serial: string,
+  device: DeviceItem,
   ownerSub: string,
   name: string | undefined,
   now = new Date(),
 ): Promise<DeviceItem> {
-  const boundAt = now.toISOString();
-  try {
-    await ddb.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: TABLE,
-              Key: { serial },
-              UpdateExpression: 'SET ownerSub = :sub, boundAt = :at, #name = :name',
-              ConditionExpression: 'attribute_exists(serial) AND attribute_not_exists(ownerSub)',
-              ExpressionAttributeNames: { '#name': 'name' },
-              ExpressionAttributeValues: { ':sub': ownerSub, ':at': boundAt, ':name': name ?? serial },
-            },
-          },
-          auditPut({ subject: `device#${serial}`, action: 'device.bound', actor: ownerSub }, now),
-        ],
-      }),
-    );
-  } catch (err) {
-    if (isConditionFailure(err)) throw new ProblemError('DEVICE_ALREADY_BOUND');
-    throw err;
-  }
-  const item = await getDevice(serial);
-  if (!item) throw new Error(`Device ${serial} vanished after binding`);
-  return item;
+  const bound = { ownerSub, boundAt: now.toISOString(), name: name ?? device.serial };
+  await updateAudited(
+    {
+      Key: { serial: device.serial },
+      UpdateExpression: 'SET ownerSub = :sub, boundAt = :at, #name = :name',
+      ConditionExpression: 'attribute_exists(serial) AND attribute_not_exists(ownerSub)',
+      ExpressionAttributeNames: { '#name': 'name' },
+      ExpressionAttributeValues: { ':sub': bound.ownerSub, ':at': bound.boundAt, ':name': bound.name },
+    },
+    { subject: `device#${device.serial}`, action: 'device.bound', actor: ownerSub },
+    new ProblemError('DEVICE_ALREADY_BOUND'),
+    now,
+  );
+  return { ...device, ...bound };
 }
 
 /** Unbinds only the caller's own device; anyone else's is as good as absent (404). */
 export async function unbindDevice(serial: string, ownerSub: string, now = new Date()): Promise<void> {
-  try {
-    await ddb.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: TABLE,
-              Key: { serial },
-              UpdateExpression: 'REMOVE ownerSub, boundAt, #name',
-              ConditionExpression: 'ownerSub = :sub',
-              ExpressionAttributeNames: { '#name': 'name' },
-              ExpressionAttributeValues: { ':sub': ownerSub },
-            },
-          },
-          auditPut({ subject: `device#${serial}`, action: 'device.unbound', actor: ownerSub }, now),
-        ],
-      }),
-    );
-  } catch (err) {
-    if (isConditionFailure(err)) throw new ProblemError('NOT_FOUND');
-    throw err;
-  }
+  await updateAudited(
+    {
+      Key: { serial },
+      UpdateExpression: 'REMOVE ownerSub, boundAt, #name',
+      ConditionExpression: 'ownerSub = :sub',
+      ExpressionAttributeNames: { '#name': 'name' },
+      ExpressionAttributeValues: { ':sub': ownerSub },
+    },
+    { subject: `device#${serial}`, action: 'device.unbound', actor: ownerSub },
+    new ProblemError('NOT_FOUND'),
+    now,
+  );
 }

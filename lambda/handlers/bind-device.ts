@@ -12,10 +12,12 @@ export const handler = httpHandler('bindDevice', async ({ body, caller }) => {
   const serial = normalizeSerial(body.serial);
   await takeAttempt(serial);
   const device = await getDevice(serial);
-  if (!(await verifySecret(body.secret, device?.secretHash))) {
+  // Always run scrypt, even for an unknown serial, so both refusals take the same time.
+  const matches = await verifySecret(body.secret, device?.secretHash);
+  if (!device || !matches) {
     throw new ProblemError('BINDING_REJECTED', 'Check the serial number and secret on the device label.');
   }
   await clearAttempts(serial);
-  const bound = await bindDevice(serial, caller.sub, body.name?.trim() || undefined);
+  const bound = await bindDevice(device, caller.sub, body.name?.trim() || undefined);
   return { body: toDevice(bound), headers: { Location: `/devices/${encodeURIComponent(serial)}` } };
 });

@@ -102,4 +102,27 @@ describe('the owner binding journey through the local gateway', () => {
     expect(a).toEqual(b);
     expect(Object.keys(wrongSecret.headers).sort()).toEqual(Object.keys(unknownSerial.headers).sort());
   });
+
+  test('an unknown serial costs as much time as a wrong secret (scrypt runs either way)', async () => {
+    const device = await newDevice();
+    const owner = await newUser();
+    const timed = async (serial: string) => {
+      const started = process.hrtime.bigint();
+      const answer = await api('bindDevice', {
+        token: owner.idToken,
+        body: { serial, secret: 'ZZZZZ-ZZZZZ-ZZZZZ-ZZZZZ' },
+      });
+      expect(answer.status).toBe(403);
+      return Number(process.hrtime.bigint() - started) / 1e6;
+    };
+    const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+    const wrong: number[] = [];
+    const unknown: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      wrong.push(await timed(device.serial));
+      unknown.push(await timed(`NO-SUCH-${Date.now()}-${i}`));
+    }
+    // Skipping scrypt would make the unknown serial several times faster than the wrong secret.
+    expect(median(unknown)).toBeGreaterThan(median(wrong) * 0.6);
+  });
 });
