@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { requireEnv } from './env';
 
-const AUDIT_TABLE = requireEnv('TABLE_AUDIT');
 /** Audit records are kept for 400 days, then expire. */
 const RETENTION_SECONDS = 400 * 24 * 3600;
 
@@ -24,7 +23,8 @@ export interface AuditEntry {
 export function auditPut(entry: AuditEntry, now = new Date()) {
   return {
     Put: {
-      TableName: AUDIT_TABLE,
+      // Read when first written, not at load: handlers that only read devices never need it.
+      TableName: requireEnv('TABLE_AUDIT'),
       Item: {
         subject: entry.subject,
         at: `${now.toISOString()}#${randomUUID()}`,

@@ -1,0 +1,114 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import {
+  AccountRecovery,
+  ClientAttributes,
+  FeaturePlan,
+  Mfa,
+  StringAttribute,
+  UserPool,
+  UserPoolClient,
+  UserPoolGroup,
+} from 'aws-cdk-lib/aws-cognito';
+import { Construct } from 'constructs';
+import { NagSuppressions } from 'cdk-nag';
+
+/** The group whose members may send invites (design.md §3). */
+export const DISPATCHERS_GROUP = 'dispatchers';
+/** The custom attribute naming a dispatcher's organisation; read as the claim `custom:orgId`. */
+export const ORG_ID_ATTRIBUTE = 'orgId';
+
+export interface AuthProps {
+  /**
+   * Keep the user pool when the stack is destroyed (and protect it from deletion).
+   * @default false
+   */
+  readonly retainData?: boolean;
+}
+
+/**
+ * Sign-up and sign-in for owners and dispatchers: a Cognito user pool signed into by email, and
+ * the web client's app client (SRP only, no secret).
+ */
+export class Auth extends Construct {
+  /** The user pool; API Gateway's authorizer checks its ID tokens. */
+  public readonly userPool: UserPool;
+  /** The web client's app client. */
+  public readonly userPoolClient: UserPoolClient;
+  /** Members of this group, with a `custom:orgId`, are dispatchers. */
+  public readonly dispatchersGroup: UserPoolGroup;
+
+  constructor(scope: Construct, id: string, props: AuthProps = {}) {
+    super(scope, id);
+    const retain = props.retainData ?? false;
+
+    this.userPool = new UserPool(this, 'UserPool', {
+      selfSignUpEnabled: true,
+      signInAliases: { email: true },
+      signInCaseSensitive: false,
+      autoVerify: { email: true },
+      // A changed email takes effect only once the new address is verified, so an unverified
+      // address never becomes the sign-in name.
+      keepOriginal: { email: true },
+      standardAttributes: { email: { required: true, mutable: true } },
+      customAttributes: {
+        // Set by an administrator when a person joins an organisation; mutable for that reason,
+        // and kept out of the app client's write attributes so people cannot set their own.
+        [ORG_ID_ATTRIBUTE]: new StringAttribute({ minLen: 1, maxLen: 64, mutable: true }),
+      },
+      passwordPolicy: {
+        minLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireDigits: true,
+        requireSymbols: true,
+        tempPasswordValidity: Duration.days(3),
+      },
+      // TOTP apps only: SMS codes cost money per message and are open to SIM swapping.
+      mfa: Mfa.OPTIONAL,
+      mfaSecondFactor: { sms: false, otp: true },
+      accountRecovery: AccountRecovery.EMAIL_ONLY,
+      featurePlan: FeaturePlan.ESSENTIALS,
+      deletionProtection: retain,
+      removalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    });
+
+    this.dispatchersGroup = this.userPool.addGroup('Dispatchers', {
+      groupName: DISPATCHERS_GROUP,
+      description: 'Call-centre dispatchers: may invite callers and watch their video',
+    });
+
+    const standard = { email: true, emailVerified: true };
+    this.userPoolClient = this.userPool.addClient('WebClient', {
+      // A browser cannot keep a secret.
+      generateSecret: false,
+      // SRP only: the password never leaves the browser. USER_PASSWORD_AUTH stays off on AWS;
+      // only the local cloud's cognito-local needs it.
+      authFlows: { userSrp: true },
+      // The SPA signs in with the API above, not the hosted UI, so no OAuth flows at all (CDK
+      // would otherwise enable the implicit grant with a placeholder callback URL).
+      disableOAuth: true,
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      idTokenValidity: Duration.hours(1),
+      accessTokenValidity: Duration.hours(1),
+      refreshTokenValidity: Duration.days(30),
+      readAttributes: new ClientAttributes()
+        .withStandardAttributes(standard)
+        .withCustomAttributes(ORG_ID_ATTRIBUTE),
+      writeAttributes: new ClientAttributes().withStandardAttributes({ email: true }),
+    });
+
+    NagSuppressions.addResourceSuppressions(this.userPool, [
+      {
+        id: 'AwsSolutions-COG2',
+        reason:
+          'MFA is OPTIONAL (TOTP) by design: owners sign themselves up, and requiring an authenticator app would shut out people without one.',
+      },
+      {
+        id: 'AwsSolutions-COG8',
+        reason:
+          'The Plus feature plan (threat protection) is billed per monthly active user; the Essentials plan is chosen for cost. Revisit with the security issue.',
+      },
+    ]);
+  }
+}
