@@ -2,9 +2,8 @@
  * Two projects: `unit` needs nothing running; `cloud` (integration, security, end-to-end) shares
  * one local cloud for the whole run, started by its global setup.
  */
-const transform = {
-  '^.+\\.tsx?$': ['@swc/jest', { jsc: { transform: { react: { runtime: 'automatic' } } } }],
-};
+// ts-jest transpiles only (isolatedModules in tsconfig); `npm run lint` type-checks with tsc.
+const transform = { '^.+\\.tsx?$': ['ts-jest', {}] };
 const common = {
   testEnvironment: 'node',
   transform,
