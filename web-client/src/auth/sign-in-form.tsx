@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import type { WebConfig } from '../config';
-import { Field } from '../ui/field';
+import { EmailField, Field } from '../ui/field';
 import { Message } from '../ui/message';
 import { authErrorMessage, signInWithPassword, type AuthStep } from './auth';
 
@@ -47,18 +47,7 @@ export function SignInForm({
     >
       <h2 id="sign-in-title">Sign in</h2>
       {notice ? <Message kind="notice">{notice}</Message> : null}
-      <Field
-        label="Email"
-        type="email"
-        autoComplete="username"
-        inputMode="email"
-        autoCapitalize="none"
-        spellCheck={false}
-        required
-        value={email}
-        onChange={setEmail}
-        testId="sign-in-email"
-      />
+      <EmailField autoComplete="username" value={email} onChange={setEmail} testId="sign-in-email" />
       <Field
         label="Password"
         type={showPassword ? 'text' : 'password'}

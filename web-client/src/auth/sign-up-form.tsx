@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { Field } from '../ui/field';
+import { EmailField, Field } from '../ui/field';
 import { Message } from '../ui/message';
 import { authErrorMessage, signUpWithEmail, type AuthStep } from './auth';
 import { PasswordRules, passwordIsValid } from './password-rules';
@@ -41,18 +41,7 @@ export function SignUpForm({ onStep }: { onStep: (step: AuthStep) => void }) {
       aria-labelledby="sign-up-title"
     >
       <h2 id="sign-up-title">Create an account</h2>
-      <Field
-        label="Email"
-        type="email"
-        autoComplete="email"
-        inputMode="email"
-        autoCapitalize="none"
-        spellCheck={false}
-        required
-        value={email}
-        onChange={setEmail}
-        testId="sign-up-email"
-      />
+      <EmailField autoComplete="email" value={email} onChange={setEmail} testId="sign-up-email" />
       <Field
         label="Password"
         type={showPassword ? 'text' : 'password'}

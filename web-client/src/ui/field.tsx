@@ -38,3 +38,23 @@ export function Field({
     </div>
   );
 }
+
+/** The email field of the sign-in and sign-up forms: no auto-capitals or spell-check on an address. */
+export function EmailField(props: {
+  value: string;
+  onChange: (value: string) => void;
+  testId: string;
+  autoComplete: 'username' | 'email';
+}) {
+  return (
+    <Field
+      label="Email"
+      type="email"
+      inputMode="email"
+      autoCapitalize="none"
+      spellCheck={false}
+      required
+      {...props}
+    />
+  );
+}
