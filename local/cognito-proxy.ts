@@ -28,8 +28,20 @@ export function createCognitoProxy(target: string, writeAttributes: string[]) {
         headers: { ...req.headers, host: new URL(target).host, 'content-length': String(body.length) },
       },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        if (operation !== 'InitiateAuth' || answer.statusCode === 200) {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+          return;
+        }
+        void collect(answer).then((raw) => {
+          const refusal = signInRefusal(raw);
+          const text = refusal ? JSON.stringify(refusal) : raw;
+          res.writeHead(answer.statusCode ?? 400, {
+            ...answer.headers,
+            'content-length': String(Buffer.byteLength(text)),
+          });
+          res.end(text);
+        });
       },
     );
     upstream.on('error', () => {
@@ -66,6 +78,23 @@ function check(operation: string, raw: Buffer, allowed: Set<string>): Refusal | 
   const problem = password === undefined ? null : passwordProblem(password);
   return problem
     ? { __type: 'InvalidPasswordException', message: `Password did not conform with policy: ${problem}` }
+    : null;
+}
+
+/**
+ * A failed sign-in answers as Cognito does with user-existence errors prevented: the same
+ * NotAuthorizedException for a wrong password and an unknown user (cognito-local tells them apart).
+ */
+function signInRefusal(raw: Buffer): Refusal | null {
+  let type: string;
+  try {
+    type = String((JSON.parse(raw.toString('utf8')) as { __type?: string }).__type ?? '');
+  } catch {
+    return null;
+  }
+  const name = type.split('#').pop() ?? '';
+  return ['InvalidPasswordException', 'UserNotFoundException', 'NotAuthorizedException'].includes(name)
+    ? { __type: 'NotAuthorizedException', message: 'Incorrect username or password.' }
     : null;
 }
 

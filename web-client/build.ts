@@ -172,13 +172,14 @@ async function main(): Promise<void> {
   console.log(`web-client built into ${result.outdir} in ${Math.round(result.ms)} ms`);
   if (args.watch) {
     console.log('watching for changes (Ctrl-C to stop)');
-    process.once('SIGINT', () => void result.stop().then(() => process.exit(0)));
+    // Once esbuild's watcher stops, nothing is left running and the process ends.
+    process.once('SIGINT', () => void result.stop());
   }
 }
 
 if (require.main === module) {
   main().catch((err: unknown) => {
     console.error(err instanceof Error ? err.message : err);
-    process.exit(1);
+    process.exitCode = 1;
   });
 }

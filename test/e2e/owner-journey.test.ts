@@ -19,6 +19,12 @@ describe('the owner journey in Chromium', () => {
 
     await page.goto(outputs.webUrl);
     await page.getByTestId('sign-in-email').fill(outputs.demo.owner.username);
+    // A mistyped password says so plainly, without telling whether the account exists.
+    await page.getByTestId('sign-in-password').fill('Not-the-passw0rd!');
+    await page.getByTestId('sign-in-submit').click();
+    expect(await page.getByTestId('sign-in-error').innerText()).toContain(
+      'The email or password is not right.',
+    );
     await page.getByTestId('sign-in-password').fill(outputs.demo.owner.password);
     await page.getByTestId('sign-in-submit').click();
     await page.getByTestId('no-devices').waitFor();

@@ -149,11 +149,8 @@ function errorName(err: unknown): string | undefined {
 }
 
 /** Plain-language text for the errors Cognito and Amplify throw. */
-export function authErrorMessage(err: unknown, during: 'signIn' | 'other' = 'other'): string {
+export function authErrorMessage(err: unknown): string {
   const name = errorName(err);
-  // cognito-local answers a wrong password with InvalidPasswordException; Cognito with NotAuthorized.
-  if (during === 'signIn' && name === 'InvalidPasswordException')
-    return 'The email or password is not right.';
   const message = err instanceof Error ? err.message : String(err);
   switch (name) {
     case 'NotAuthorizedException':

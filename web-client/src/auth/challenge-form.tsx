@@ -1,8 +1,9 @@
 import { useState, type FormEvent } from 'react';
 import { Field } from '../ui/field';
 import { Message } from '../ui/message';
-import { answerChallenge, authErrorMessage, type AuthStep, type Challenge } from './auth';
+import { answerChallenge, type AuthStep, type Challenge } from './auth';
 import { PasswordRules, passwordIsValid } from './password-rules';
+import { useAuthAction } from './use-auth-action';
 
 const text: Record<Challenge, { title: string; intro: (to?: string) => string; label: string }> = {
   TOTP: {
@@ -40,26 +41,18 @@ export function ChallengeForm({
   onStep: (step: AuthStep) => void;
 }) {
   const [answer, setAnswer] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, setError, run } = useAuthAction(onStep);
   const t = text[challenge];
   const isPassword = challenge === 'NEW_PASSWORD';
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setError(undefined);
     const value = isPassword ? answer : answer.replace(/\s+/g, '');
     if (!value || (isPassword && !passwordIsValid(value))) {
       setError(isPassword ? 'Choose a password that meets every rule in the list.' : 'Enter the code.');
       return;
     }
-    setBusy(true);
-    try {
-      onStep(await answerChallenge(email, value));
-    } catch (err) {
-      setError(authErrorMessage(err));
-      setBusy(false);
-    }
+    await run(() => answerChallenge(email, value));
   }
 
   return (

@@ -53,7 +53,7 @@ export function ConfirmSignUpForm({
       onStep({
         kind: 'signIn',
         email,
-        notice: `Your email is confirmed. ${authErrorMessage(err, 'signIn')}`,
+        notice: `Your email is confirmed. ${authErrorMessage(err)}`,
       });
     }
   }

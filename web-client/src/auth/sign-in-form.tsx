@@ -1,8 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import type { WebConfig } from '../config';
-import { EmailField, Field } from '../ui/field';
+import { EmailField } from '../ui/field';
 import { Message } from '../ui/message';
-import { authErrorMessage, signInWithPassword, type AuthStep } from './auth';
+import { signInWithPassword, type AuthStep } from './auth';
+import { PasswordField } from './password-field';
+import { useAuthAction } from './use-auth-action';
 
 export function SignInForm({
   authFlow,
@@ -17,24 +19,15 @@ export function SignInForm({
 }) {
   const [email, setEmail] = useState(initialEmail);
   const [password, setPassword] = useState('');
-  const [showPassword, setShowPassword] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, setError, run } = useAuthAction(onStep);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setError(undefined);
     if (!email.trim() || !password) {
       setError('Enter your email and your password.');
       return;
     }
-    setBusy(true);
-    try {
-      onStep(await signInWithPassword(email.trim(), password, authFlow));
-    } catch (err) {
-      setError(authErrorMessage(err, 'signIn'));
-      setBusy(false);
-    }
+    await run(() => signInWithPassword(email.trim(), password, authFlow));
   }
 
   return (
@@ -48,19 +41,12 @@ export function SignInForm({
       <h2 id="sign-in-title">Sign in</h2>
       {notice ? <Message kind="notice">{notice}</Message> : null}
       <EmailField autoComplete="username" value={email} onChange={setEmail} testId="sign-in-email" />
-      <Field
-        label="Password"
-        type={showPassword ? 'text' : 'password'}
+      <PasswordField
         autoComplete="current-password"
-        required
         value={password}
         onChange={setPassword}
         testId="sign-in-password"
       />
-      <label className="check">
-        <input type="checkbox" checked={showPassword} onChange={(e) => setShowPassword(e.target.checked)} />
-        Show password
-      </label>
       {error ? (
         <Message kind="error" testId="sign-in-error">
           {error}

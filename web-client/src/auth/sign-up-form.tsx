@@ -1,19 +1,18 @@
 import { useState, type FormEvent } from 'react';
-import { EmailField, Field } from '../ui/field';
+import { EmailField } from '../ui/field';
 import { Message } from '../ui/message';
-import { authErrorMessage, signUpWithEmail, type AuthStep } from './auth';
+import { signUpWithEmail, type AuthStep } from './auth';
+import { PasswordField } from './password-field';
 import { PasswordRules, passwordIsValid } from './password-rules';
+import { useAuthAction } from './use-auth-action';
 
 export function SignUpForm({ onStep }: { onStep: (step: AuthStep) => void }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [showPassword, setShowPassword] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string>();
+  const { busy, error, setError, run } = useAuthAction(onStep);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
-    setError(undefined);
     const address = email.trim();
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(address)) {
       setError('Enter a valid email address. We send a code to it.');
@@ -23,13 +22,7 @@ export function SignUpForm({ onStep }: { onStep: (step: AuthStep) => void }) {
       setError('Choose a password that meets every rule in the list.');
       return;
     }
-    setBusy(true);
-    try {
-      onStep(await signUpWithEmail(address, password));
-    } catch (err) {
-      setError(authErrorMessage(err));
-      setBusy(false);
-    }
+    await run(() => signUpWithEmail(address, password));
   }
 
   return (
@@ -42,20 +35,13 @@ export function SignUpForm({ onStep }: { onStep: (step: AuthStep) => void }) {
     >
       <h2 id="sign-up-title">Create an account</h2>
       <EmailField autoComplete="email" value={email} onChange={setEmail} testId="sign-up-email" />
-      <Field
-        label="Password"
-        type={showPassword ? 'text' : 'password'}
+      <PasswordField
         autoComplete="new-password"
-        required
         value={password}
         onChange={setPassword}
         testId="sign-up-password"
         hint={<PasswordRules password={password} />}
       />
-      <label className="check">
-        <input type="checkbox" checked={showPassword} onChange={(e) => setShowPassword(e.target.checked)} />
-        Show password
-      </label>
       {error ? (
         <Message kind="error" testId="sign-up-error">
           {error}
