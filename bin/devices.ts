@@ -104,5 +104,5 @@ async function main(): Promise<void> {
 
 main().catch((err: Error) => {
   console.error(err.message);
-  process.exit(1);
+  process.exitCode = 1;
 });

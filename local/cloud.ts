@@ -1,4 +1,5 @@
 import { createServer } from 'node:https';
+import type { ChildProcess } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -43,7 +44,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   mkdirSync(stateDir, { recursive: true });
   if (options.port !== 0) await ensurePortFree(options.port, 'the local cloud');
   const outbox = new Outbox();
-  const stoppers: (() => void)[] = [];
+  const stoppers: (() => unknown)[] = [];
 
   try {
     const webDir = join(stateDir, 'web');
@@ -54,8 +55,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       buildWeb(webDir),
     ]);
     stoppers.push(
-      () => dynamo.process.kill(),
-      () => cognito.process.kill(),
+      () => stopChild(dynamo.process),
+      () => stopChild(cognito.process),
     );
 
     // The handlers' configuration, exactly as the CDK sets it on AWS, plus endpoint overrides.
@@ -90,7 +91,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       server.once('error', fail);
       server.listen(options.port, '127.0.0.1', () => ok());
     });
-    stoppers.unshift(() => server.close());
+    stoppers.unshift(() => {
+      server.close();
+      server.closeAllConnections();
+    });
     const { port } = server.address() as { port: number };
     const origin = `https://localhost:${port}`;
 
@@ -149,13 +153,23 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         if (stopped) return;
         stopped = true;
         rmSync(outputsPath, { force: true });
-        for (const stop of stoppers) stop();
+        await Promise.all(stoppers.map((stop) => stop()));
       },
     };
   } catch (err) {
-    for (const stop of stoppers) stop();
+    await Promise.all(stoppers.map((stop) => stop()));
     throw err;
   }
+}
+
+/** Stops a child and waits for it to be gone, forcing it after a grace period. */
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
 }
 
 async function buildWeb(outdir: string): Promise<void> {
