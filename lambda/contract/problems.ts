@@ -49,26 +49,33 @@ export function problem(code: ProblemCode, detail?: string): Problem {
 }
 
 /**
+ * Where a gateway problem's detail is API Gateway's own message. Gateway response templates are
+ * not run through VTL (simple substitution only), and this variable arrives already quoted and
+ * escaped as a JSON string, unlike `validationErrorString`, whose quotes would break the JSON.
+ */
+export const GATEWAY_MESSAGE = '$context.error.messageString';
+
+/**
  * API Gateway's own answers (before any handler runs), reshaped into problems. The CDK API
  * construct renders these as gateway responses and the local gateway answers with the same ones.
- * `detail` may use API Gateway's `$context` variables; the local gateway substitutes them.
  */
 export const gatewayProblems = {
-  BAD_REQUEST_BODY: { code: 'INVALID_REQUEST', detail: '$context.error.validationErrorString' },
-  BAD_REQUEST_PARAMETERS: { code: 'INVALID_REQUEST', detail: '$context.error.validationErrorString' },
+  BAD_REQUEST_BODY: { code: 'INVALID_REQUEST', detail: GATEWAY_MESSAGE },
+  BAD_REQUEST_PARAMETERS: { code: 'INVALID_REQUEST', detail: GATEWAY_MESSAGE },
   UNAUTHORIZED: { code: 'UNAUTHORIZED', detail: 'A valid ID token is required in the Authorization header.' },
   EXPIRED_TOKEN: { code: 'UNAUTHORIZED', detail: 'The token has expired.' },
   INVALID_SIGNATURE: { code: 'UNAUTHORIZED', detail: 'The token signature is not valid.' },
   ACCESS_DENIED: { code: 'FORBIDDEN', detail: 'You may not do this.' },
   WAF_FILTERED: { code: 'FORBIDDEN', detail: 'The request was blocked.' },
   MISSING_AUTHENTICATION_TOKEN: { code: 'NOT_FOUND', detail: 'No such route.' },
+  RESOURCE_NOT_FOUND: { code: 'NOT_FOUND', detail: 'No such route.' },
   REQUEST_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', detail: 'The request body is too large.' },
   UNSUPPORTED_MEDIA_TYPE: { code: 'UNSUPPORTED_MEDIA_TYPE', detail: 'Send the body as application/json.' },
   THROTTLED: { code: 'THROTTLED', detail: 'Slow down and try again shortly.' },
   QUOTA_EXCEEDED: { code: 'THROTTLED', detail: 'Slow down and try again later.' },
   INTEGRATION_FAILURE: { code: 'BAD_GATEWAY', detail: 'Please try again.' },
   INTEGRATION_TIMEOUT: { code: 'TIMEOUT', detail: 'Please try again.' },
-  DEFAULT_4XX: { code: 'INVALID_REQUEST', detail: '$context.error.message' },
+  DEFAULT_4XX: { code: 'INVALID_REQUEST', detail: GATEWAY_MESSAGE },
   DEFAULT_5XX: { code: 'INTERNAL', detail: 'Please try again.' },
 } as const satisfies Record<string, { code: ProblemCode; detail: string }>;
 

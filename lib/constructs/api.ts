@@ -22,6 +22,7 @@ import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import {
+  GATEWAY_MESSAGE,
   gatewayProblems,
   PROBLEM_CONTENT_TYPE,
   problemCodes,
@@ -118,10 +119,11 @@ export class Api extends Construct {
       description: 'Sightline API (routes from lambda/contract/routes.ts)',
       // Browsers call it directly from the CloudFront-hosted page; regional keeps it one hop.
       endpointTypes: [EndpointType.REGIONAL],
-      // Execution logging (ERROR level) needs the account-wide CloudWatch role. It is destroyed
-      // with the stack unless data is retained, so `cdk destroy` leaves nothing behind.
+      // Execution logging (ERROR level) needs API Gateway's CloudWatch role, an account- and
+      // region-wide setting that every REST API there shares. It is always retained: destroying it
+      // with this stack would leave the setting pointing at nothing and break the others' logs.
       cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: retain ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
       deployOptions: {
         stageName: API_STAGE,
         throttlingRateLimit: props.throttle.rateLimit,
@@ -225,7 +227,7 @@ export class Api extends Construct {
       environment: { ALLOWED_ORIGIN: props.webOrigin },
     });
     for (const [key, access] of Object.entries(needs.tables) as [TableKey, TableAccess][]) {
-      fn.useTable(props.tables[key], key, access);
+      fn.useTable(props.tables[key], key, access, needs.indexes?.[key]);
     }
     return fn;
   }
@@ -293,15 +295,13 @@ export class Api extends Construct {
 }
 
 /**
- * The VTL template of one gateway problem. A `$context` detail is escaped for JSON:
- * `escapeJavaScript` escapes quotes, backslashes and control characters, but also turns `'` into
- * `\'`, which JSON does not allow, so that is undone.
+ * The template of one gateway problem. Gateway response templates only substitute variables (no
+ * VTL), so the gateway's own message goes in as `$context.error.messageString`, which API Gateway
+ * substitutes already quoted and escaped as a JSON string.
  */
 export function problemTemplate(code: ProblemCode, detail: string): string {
   const { status, title } = problemCodes[code];
-  const detailJson = /^\$context\.[A-Za-z.]+$/.test(detail)
-    ? String.raw`"$util.escapeJavaScript(${detail}).replaceAll("\\'","'")"`
-    : vtlLiteral(detail);
+  const detailJson = detail === GATEWAY_MESSAGE ? GATEWAY_MESSAGE : vtlLiteral(detail);
   return `{"type":${vtlLiteral(problemType(code))},"title":${vtlLiteral(title)},"status":${status},"detail":${detailJson},"code":${vtlLiteral(code)}}`;
 }
 
