@@ -8,6 +8,8 @@ export type LiveHandler = Extract<(typeof routes)[OperationId], { stage: 'live' 
 export interface HandlerResources {
   /** The tables the handler touches, and how. Anything not listed is out of its reach. */
   readonly tables: Partial<Record<TableKey, TableAccess>>;
+  /** The indexes the handler queries, by table. Any index not named is out of its reach. */
+  readonly indexes?: Partial<Record<TableKey, readonly string[]>>;
   /**
    * Memory in MB.
    * @default 256
@@ -21,7 +23,7 @@ export interface HandlerResources {
  * compile error.
  */
 export const handlerResources: Record<LiveHandler, HandlerResources> = {
-  'list-devices': { tables: { devices: 'read' } },
+  'list-devices': { tables: { devices: 'read' }, indexes: { devices: ['byOwner'] } },
   // scrypt (N=2^15, r=8) is CPU-bound, and Lambda's CPU share grows with memory.
   'bind-device': {
     tables: { devices: 'readWrite', bindAttempts: 'readWrite', audit: 'append' },

@@ -122,7 +122,9 @@ async function createTable(client: DynamoDBClient, name: string, def: TableDefin
             GlobalSecondaryIndexes: indexes.map(([indexName, ix]) => ({
               IndexName: indexName,
               KeySchema: keySchema(ix.partitionKey, ix.sortKey),
-              Projection: { ProjectionType: 'ALL' },
+              Projection: ix.include
+                ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...ix.include] }
+                : { ProjectionType: 'ALL' },
             })),
           }
         : {}),

@@ -4,12 +4,19 @@ import type { TableKey } from '../contract/types';
  * The DynamoDB tables (design.md §3). The CDK data construct and the local cloud both create them
  * from these definitions, and every access goes by key or by one of these indexes.
  */
+export interface IndexDefinition {
+  partitionKey: string;
+  sortKey?: string;
+  /** Non-key attributes the index carries; without it the index carries whole items. */
+  include?: readonly string[];
+}
+
 export interface TableDefinition {
   partitionKey: string;
   sortKey?: string;
   /** Epoch-seconds attribute DynamoDB expires items by. */
   ttl?: string;
-  indexes?: Record<string, { partitionKey: string; sortKey?: string }>;
+  indexes?: Record<string, IndexDefinition>;
   /** The handler environment variable that carries the table's name. */
   env: string;
 }
@@ -20,8 +27,15 @@ export const tables = {
     partitionKey: 'serial',
     indexes: {
       byOwner: { partitionKey: 'ownerSub', sortKey: 'boundAt' },
-      /** The whole registry in serial order, for the operator's `npm run devices -- list`. */
-      bySerial: { partitionKey: 'registry', sortKey: 'serial' },
+      /**
+       * The whole registry in serial order, for the operator's `npm run devices -- list`. It
+       * carries what the listing shows and never the secret hashes.
+       */
+      bySerial: {
+        partitionKey: 'registry',
+        sortKey: 'serial',
+        include: ['provisioned', 'online', 'ownerSub', 'registeredAt'],
+      },
     },
     env: 'TABLE_DEVICES',
   },

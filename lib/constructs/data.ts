@@ -47,9 +47,11 @@ export class Data extends Construct {
         indexName,
         partitionKey: { name: index.partitionKey, type: AttributeType.STRING },
         sortKey: index.sortKey ? { name: index.sortKey, type: AttributeType.STRING } : undefined,
-        // Every listing returns whole items, so an index that held only keys would cost a
-        // second read per item.
-        projectionType: ProjectionType.ALL,
+        // Listings return whole items (an index of keys only would cost a second read per item),
+        // except where the definition names what an index may carry.
+        ...(index.include
+          ? { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.include] }
+          : { projectionType: ProjectionType.ALL }),
       });
     }
     return table;

@@ -17,20 +17,19 @@ export const HANDLERS_DIR = join(REPO_ROOT, 'lambda', 'handlers');
 
 /**
  * How a function may use a table.
- * - `read`: GetItem, Query and BatchGetItem on the table and its indexes.
- * - `readWrite`: `read` plus single-item writes (Put, Update, Delete, ConditionCheck, BatchWrite) on the table.
+ * - `read`: GetItem and Query on the table, and Query on the indexes named with it.
+ * - `readWrite`: `read` plus single-item writes (Put, Update, Delete, ConditionCheck) on the table.
  * - `append`: PutItem only. The audit trail is append-only because no handler can update or
  *   delete it, whatever its code does.
  */
 export type TableAccess = 'read' | 'readWrite' | 'append';
 
-const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'];
+const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
 const WRITE_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
   'dynamodb:ConditionCheckItem',
-  'dynamodb:BatchWriteItem',
 ];
 
 export interface SightlineFunctionProps {
@@ -145,10 +144,14 @@ export class SightlineFunction extends Construct {
    * Lets the handler use one of the tables of `lambda/core/tables.ts`: puts the table's name in
    * the environment variable the handler reads, and grants exactly `access`.
    */
-  public useTable(table: ITable, key: TableKey, access: TableAccess): this {
+  public useTable(table: ITable, key: TableKey, access: TableAccess, indexes: readonly string[] = []): this {
     const definition: TableDefinition = tables[key];
+    for (const name of indexes) {
+      if (!definition.indexes?.[name]) throw new Error(`Table ${key} has no index ${name}`);
+    }
     this.fn.addEnvironment(definition.env, table.tableName);
-    const indexArns = Object.keys(definition.indexes ?? {}).map((name) => `${table.tableArn}/index/${name}`);
+    // An index is reachable only when named: the registry-wide one is the operator's, not a handler's.
+    const indexArns = indexes.map((name) => `${table.tableArn}/index/${name}`);
     if (access === 'append') {
       this.role.addToPrincipalPolicy(
         new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] }),

@@ -51,11 +51,13 @@ describe.each(definitions)('table %s', (key, definition) => {
     );
   });
 
-  test('has exactly the defined indexes, projecting all attributes', () => {
+  test('has exactly the defined indexes, projecting what each may carry', () => {
     const indexes = Object.entries(definition.indexes ?? {}).map(([IndexName, index]) => ({
       IndexName,
       KeySchema: keySchema(index.partitionKey, index.sortKey),
-      Projection: { ProjectionType: 'ALL' },
+      Projection: index.include
+        ? { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.include] }
+        : { ProjectionType: 'ALL' },
     }));
     expect(tableFor(key).Properties.GlobalSecondaryIndexes).toEqual(indexes.length > 0 ? indexes : undefined);
   });
@@ -64,4 +66,12 @@ describe.each(definitions)('table %s', (key, definition) => {
     expect(tableFor(key).DeletionPolicy).toBe('Delete');
     expect(tableFor(key).Properties.DeletionProtectionEnabled).toBe(false);
   });
+});
+
+test('the registry-wide index never carries the secret hashes', () => {
+  const registry = tables.devices.indexes.bySerial;
+  expect(registry.include).not.toContain('secretHash');
+  expect(registry.include).toEqual(
+    expect.arrayContaining(['provisioned', 'online', 'ownerSub', 'registeredAt']),
+  );
 });
