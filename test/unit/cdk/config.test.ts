@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONTEXT_KEY, parseConfig } from '../../../lib/config';
+import { stackName } from '../../../lib/naming';
 
 const minimal = { stage: 'prod', region: 'us-east-1', logRetentionDays: 90, alarmEmail: null };
 
@@ -72,4 +73,9 @@ describe('parseConfig', () => {
     // THEN
     expect(attempt).toThrow(/"stage"[\s\S]*"region"[\s\S]*"retainData"/);
   });
+});
+
+test('each stage is its own stack', () => {
+  expect(stackName('prod')).toBe('Sightline-prod');
+  expect(stackName('staging')).not.toBe(stackName('prod'));
 });
