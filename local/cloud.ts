@@ -1,10 +1,12 @@
 import { createServer } from 'node:https';
 import type { ChildProcess } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { LocalOutputs, WebConfig } from '../lambda/contract/types';
 import { tables } from '../lambda/core/tables';
+import { createLocalAws, type LocalAws } from './aws';
 import { startCognito } from './cognito';
 import { createCognitoProxy } from './cognito-proxy';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './constants';
@@ -31,6 +33,8 @@ export interface LocalCloudOptions {
 export interface LocalCloud {
   outputs: LocalOutputs;
   outputsPath: string;
+  /** The emulated AWS services: register roles and create channels in-process through it. */
+  aws: LocalAws;
   stop: () => Promise<void>;
 }
 
@@ -98,6 +102,22 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const { port } = server.address() as { port: number };
     const origin = `https://localhost:${port}`;
 
+    const aws = createLocalAws({
+      origin,
+      channelsFile: options.persist ? join(stateDir, 'kvs', 'channels.json') : undefined,
+      log: options.log,
+    });
+    stoppers.unshift(() => aws.close());
+    // WebSocket upgrades (the KVS signaling endpoint) arrive on the same origin.
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!aws.handleUpgrade(req, socket, head)) socket.destroy();
+    });
+    // The handlers' SDK clients reach the emulators through the SDK's own endpoint settings.
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_STS: aws.endpoints.sts,
+      AWS_ENDPOINT_URL_KINESIS_VIDEO: aws.endpoints.kinesisvideo,
+    });
+
     const webConfig: WebConfig = {
       region: LOCAL_REGION,
       webUrl: origin,
@@ -118,6 +138,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     const outboxPage = createOutboxPage(outbox);
     routes.push(
+      [
+        '/aws',
+        async (req, res) => {
+          if (await aws.handleRequest(req, res)) return;
+          res.writeHead(404, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ message: 'Not Found' }));
+        },
+      ],
       ['/api', gateway],
       ['/cognito', createCognitoProxy(cognito.endpoint, cognito.writeAttributes)],
       ['/local/outbox.json', (req, res) => outboxPage(req, res, 'json')],
@@ -137,7 +165,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       ...webConfig,
       cognitoEndpoint: webConfig.cognitoEndpoint!,
       caCertPath: tls.caCertPath,
-      awsEndpoints: { dynamodb: dynamo.endpoint, 'cognito-idp': webConfig.cognitoEndpoint! },
+      awsEndpoints: {
+        dynamodb: dynamo.endpoint,
+        'cognito-idp': webConfig.cognitoEndpoint!,
+        ...aws.endpoints,
+      },
       tables: dynamo.tableNames,
       demo,
     };
@@ -149,6 +181,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     return {
       outputs,
       outputsPath,
+      aws,
       stop: async () => {
         if (stopped) return;
         stopped = true;

@@ -1,7 +1,9 @@
-import { rmSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalCloud } from './cloud';
+import { ensureTls } from './tls';
 
 /**
  * `npm start`: the platform on this machine. Prints one ready line and writes
@@ -25,6 +27,14 @@ async function main(): Promise<void> {
   if (values.reset) rmSync(stateDir, { recursive: true, force: true });
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number`);
+
+  // The handlers' AWS SDK clients call the emulators over HTTPS, so this process must trust the
+  // local CA. Node reads NODE_EXTRA_CA_CERTS only at startup: make the CA, then run again with it.
+  const caBundle = await trustedCaBundle(join(stateDir, 'tls'));
+  if (process.env.NODE_EXTRA_CA_CERTS !== caBundle) {
+    await runAgainTrusting(caBundle);
+    return;
+  }
 
   const started = Date.now();
   const log = values.quiet ? () => undefined : (line: string) => console.log(line);
@@ -62,6 +72,41 @@ async function main(): Promise<void> {
       .filter(Boolean)
       .join('\n'),
   );
+}
+
+/**
+ * The file NODE_EXTRA_CA_CERTS should name: the local CA, or, when the variable already names
+ * another bundle (a corporate proxy's CA, say), that bundle with the local CA appended.
+ */
+async function trustedCaBundle(tlsDir: string): Promise<string> {
+  const { caCertPath, caCertPem } = await ensureTls(tlsDir);
+  const existing = process.env.NODE_EXTRA_CA_CERTS;
+  const bundlePath = join(tlsDir, 'ca-bundle.pem');
+  if (!existing || existing === caCertPath) return caCertPath;
+  if (existing === bundlePath) return bundlePath;
+  writeFileSync(bundlePath, `${readFileSync(existing, 'utf8').trimEnd()}\n${caCertPem}`);
+  return bundlePath;
+}
+
+/**
+ * Runs this script again as a child with the CA trusted, forwarding Ctrl-C and SIGTERM to it and
+ * ending with its exit code. The child never resets: the state folder now holds the CA it trusts.
+ */
+async function runAgainTrusting(caBundle: string): Promise<void> {
+  const args = process.argv.slice(1).filter((arg) => arg !== '--reset');
+  const child = spawn(process.execPath, [...process.execArgv, ...args], {
+    stdio: 'inherit',
+    env: { ...process.env, NODE_EXTRA_CA_CERTS: caBundle },
+  });
+  const forward = (signal: NodeJS.Signals) => () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
+  process.on('SIGINT', forward('SIGINT'));
+  process.on('SIGTERM', forward('SIGTERM'));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((done) =>
+    child.once('exit', (c, s) => done([c, s])),
+  );
+  process.exitCode = code ?? (signal ? 1 : 0);
 }
 
 main().catch((err: Error) => {

@@ -1,0 +1,46 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/** Response plumbing every emulated AWS endpoint shares. */
+
+/** Larger than any request these services accept; a bigger body is refused before it is buffered. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer | 'too-large'> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    req.on('end', () => resolve(size > limit ? 'too-large' : Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/**
+ * Writes a response with the headers AWS always sends. `Date` matters: the AWS SDK v3 learns its
+ * clock skew from it on every response, and the KVS SDK signs WebSocket URLs with that skew.
+ */
+export function send(
+  res: ServerResponse,
+  status: number,
+  contentType: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    'Content-Type': contentType,
+    'Content-Length': String(Buffer.byteLength(body)),
+    Date: new Date().toUTCString(),
+    'x-amzn-RequestId': headers['x-amzn-RequestId'] ?? randomUUID(),
+    ...headers,
+  });
+  res.end(body);
+}
+
+/** A request as the signature verifiers see it: the full target, not the part after a mount prefix. */
+export function sigv4Request(req: IncomingMessage): { method: string; url: string; rawHeaders: string[] } {
+  return { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders };
+}

@@ -1,0 +1,106 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { IdentityStore, type RoleDefinition } from './identity';
+import { createKvsControl } from './kvs-control';
+import { ChannelStore, type Channel } from './kvs-channels';
+import { createSignaling, type SignalingLimits } from './signaling';
+import { createSts } from './sts';
+
+/**
+ * The emulated AWS services of the local cloud, mounted under `/aws` on its one HTTPS origin:
+ *
+ * - `/aws/sts`             STS (AssumeRole, GetCallerIdentity)
+ * - `/aws/kvs`             the KVS control plane
+ * - `/aws/kvs/https`       a channel's HTTPS endpoint (GetIceServerConfig)
+ * - `/aws/kvs/signaling`   a channel's WSS endpoint (ConnectAsMaster / ConnectAsViewer)
+ */
+
+export { ADMIN_PRINCIPAL_ARN, type RoleDefinition } from './identity';
+export type { PolicyDocument } from './policy';
+export type { Channel } from './kvs-channels';
+
+const STS_PATH = '/aws/sts';
+const KVS_PATH = '/aws/kvs';
+const SIGNALING_PATH = '/aws/kvs/signaling';
+
+export interface LocalAwsOptions {
+  /** The HTTPS origin clients reach, e.g. `https://localhost:8443`. */
+  origin: string;
+  /** Where channels are kept; omit to keep them in memory. */
+  channelsFile?: string;
+  /** The emulators' clock (epoch ms); tests move it to expire credentials and URLs. */
+  now?: () => number;
+  signaling?: Partial<SignalingLimits>;
+  log?: (line: string) => void;
+}
+
+export interface LocalAws {
+  /** Override URLs keyed by SDK service id, for outputs.json and AWS_ENDPOINT_URL_*. */
+  endpoints: { sts: string; kinesisvideo: string };
+  /** Registers (or replaces) a role STS may issue sessions for. */
+  registerRole(role: RoleDefinition): void;
+  /** Creates a signaling channel in-process, as CreateSignalingChannel would; returns it. */
+  createChannel(input: { name: string; messageTtlSeconds?: number; tags?: Record<string, string> }): Channel;
+  /** A channel by name, if it exists (for in-process callers such as the demo device). */
+  channel(name: string): Channel | undefined;
+  /** Sends GO_AWAY or RECONNECT_ICE_SERVER to a channel's connections; returns how many got it. */
+  injectSignaling(channelArn: string, messageType: 'GO_AWAY' | 'RECONNECT_ICE_SERVER'): number;
+  /** Serves a request under `/aws`; false if the path is not ours. */
+  handleRequest(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** Takes a WebSocket upgrade for the signaling endpoint; false if the path is not ours. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  close(): void;
+}
+
+export function createLocalAws(options: LocalAwsOptions): LocalAws {
+  const now = options.now ?? Date.now;
+  const identities = new IdentityStore();
+  const channels = new ChannelStore(options.channelsFile);
+  const wssOrigin = options.origin.replace(/^https:/, 'wss:');
+  const sts = createSts({ identities, now });
+  const kvs = createKvsControl({
+    identities,
+    channels,
+    now,
+    endpoints: { wss: `${wssOrigin}${SIGNALING_PATH}`, https: `${options.origin}${KVS_PATH}/https` },
+  });
+  const signaling = createSignaling({
+    identities,
+    channels,
+    now,
+    limits: options.signaling,
+    log: options.log,
+  });
+
+  return {
+    endpoints: { sts: `${options.origin}${STS_PATH}`, kinesisvideo: `${options.origin}${KVS_PATH}` },
+    registerRole: (role) => identities.registerRole(role),
+    createChannel: (input) => channels.create(input, now()),
+    channel: (name) => channels.byName(name),
+    injectSignaling: (arn, type) => signaling.inject(arn, type),
+    async handleRequest(req, res) {
+      const path = pathOf(req);
+      if (path === STS_PATH || path === `${STS_PATH}/`) {
+        await sts(req, res);
+        return true;
+      }
+      if (path.startsWith(`${KVS_PATH}/`)) {
+        await kvs(req, res, path.slice(KVS_PATH.length));
+        return true;
+      }
+      return false;
+    },
+    handleUpgrade(req, socket, head) {
+      if (pathOf(req) !== SIGNALING_PATH) return false;
+      signaling.handleUpgrade(req, socket, head);
+      return true;
+    },
+    close: () => signaling.close(),
+  };
+}
+
+function pathOf(req: IncomingMessage): string {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
