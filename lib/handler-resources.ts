@@ -11,6 +11,12 @@ export interface HandlerResources {
   /** The indexes the handler queries, by table. Any index not named is out of its reach. */
   readonly indexes?: Partial<Record<TableKey, readonly string[]>>;
   /**
+   * Mints KVS viewer sessions: the function gets a viewer role that only it may assume, limited
+   * to this deployment's channels (`SightlineFunction.mintViewerSessions`).
+   * @default false
+   */
+  readonly mintsViewerSessions?: boolean;
+  /**
    * Memory in MB.
    * @default 256
    */
@@ -30,4 +36,9 @@ export const handlerResources: Record<LiveHandler, HandlerResources> = {
     memorySize: 1024,
   },
   'unbind-device': { tables: { devices: 'readWrite', audit: 'append' } },
+  // Reads the device, mints with STS and KVS, and appends the audit record on its own.
+  'create-device-session': {
+    tables: { devices: 'read', audit: 'append' },
+    mintsViewerSessions: true,
+  },
 };

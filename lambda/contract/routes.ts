@@ -76,7 +76,7 @@ export const routes = {
     params: deviceParams,
     status: 201,
     response: s.sessionSchema,
-    stage: 'planned',
+    stage: 'live',
   },
   createInvite: {
     method: 'POST',

@@ -229,6 +229,7 @@ export class Api extends Construct {
     for (const [key, access] of Object.entries(needs.tables) as [TableKey, TableAccess][]) {
       fn.useTable(props.tables[key], key, access, needs.indexes?.[key]);
     }
+    if (needs.mintsViewerSessions) fn.mintViewerSessions();
     return fn;
   }
 

@@ -1,13 +1,19 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { ArnPrincipal, PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import {
+  deploymentChannels,
+  viewerMinterPolicy,
+  viewerRolePolicy,
+  type DeploymentScope,
+} from '../../lambda/core/kvs-policies';
 import { tables, type TableDefinition } from '../../lambda/core/tables';
 import type { TableKey } from '../../lambda/contract/types';
 import type { LogLevel, LogRetentionDays } from '../config';
@@ -76,9 +82,13 @@ export class SightlineFunction extends Construct {
   public readonly role: Role;
   /** Where the function logs. */
   public readonly logGroup: LogGroup;
+  /** The role of the KVS viewer sessions this function mints, if it mints any (`mintViewerSessions`). */
+  public viewerRole?: Role;
+  private readonly handlerName: string;
 
   constructor(scope: Construct, id: string, props: SightlineFunctionProps) {
     super(scope, id);
+    this.handlerName = props.handler;
     const entry = join(HANDLERS_DIR, `${props.handler}.ts`);
     if (!existsSync(entry)) {
       throw new Error(`SightlineFunction ${id}: no handler file ${entry} (handler "${props.handler}")`);
@@ -170,9 +180,74 @@ export class SightlineFunction extends Construct {
     return this;
   }
 
+  /**
+   * Lets the handler mint KVS viewer sessions (design.md §4). It gets a viewer role of its own,
+   * which only this function's role may assume (with a source identity), whose permissions are the
+   * four viewer actions on this deployment's channels; every session narrows that further to one
+   * channel with its session policy. The function may assume that role and no other, and may look
+   * up endpoints and TURN servers of this deployment's channels. The role's ARN goes in
+   * `VIEWER_ROLE_ARN`. The policies are the ones of `lambda/core/kvs-policies.ts`.
+   */
+  public mintViewerSessions(): Role {
+    if (this.viewerRole) return this.viewerRole;
+    const stack = Stack.of(this);
+    const scope: DeploymentScope = { partition: Aws.PARTITION, region: stack.region, account: stack.account };
+    const viewerRole = new Role(this, 'ViewerRole', {
+      assumedBy: new SourceIdentityPrincipal(this.role.roleArn),
+      description: `KVS viewer sessions minted by the ${this.handlerName} handler`,
+      inlinePolicies: { Viewer: PolicyDocument.fromJson(viewerRolePolicy(scope)) },
+    });
+    this.viewerRole = viewerRole;
+    for (const statement of viewerMinterPolicy(scope, viewerRole.roleArn).Statement) {
+      this.role.addToPrincipalPolicy(PolicyStatement.fromJson(statement));
+    }
+    this.fn.addEnvironment('VIEWER_ROLE_ARN', viewerRole.roleArn);
+
+    // The wildcard finding on exactly this deployment's channel pattern, whatever the account token.
+    const channels = deploymentChannels({
+      partition: '<AWS::Partition>',
+      region: '(?:[a-z0-9-]+|<AWS::Region>)',
+      account: '(?:[0-9]{12}|<AWS::AccountId>)',
+    });
+    const onChannels = { regex: `/^Resource::${channels.replace(/\*/g, '\\*')}$/` };
+    NagSuppressions.addResourceSuppressions(viewerRole, [
+      {
+        id: 'AwsSolutions-IAM5',
+        reason:
+          "The viewer role is the ceiling of every viewer session: the four viewer actions on this deployment's channels (channel ARNs end in a creation time, and channels come and go with devices). Each session's policy names its one channel ARN.",
+        appliesTo: [onChannels],
+      },
+    ]);
+    NagSuppressions.addResourceSuppressions(
+      this.role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            "Minting a session on any of this deployment's channels needs that channel's endpoints and TURN servers (GetSignalingChannelEndpoint, GetIceServerConfig only); channels come and go with devices.",
+          appliesTo: [onChannels],
+        },
+      ],
+      true,
+    );
+    return viewerRole;
+  }
+
   /** Sets an environment variable on the function. */
   public addEnvironment(name: string, value: string): this {
     this.fn.addEnvironment(name, value);
     return this;
+  }
+}
+
+/**
+ * A role ARN allowed to assume a role and set the session's source identity (the user it acts
+ * for), in one trust statement.
+ */
+class SourceIdentityPrincipal extends ArnPrincipal {
+  public override addToAssumeRolePolicy(document: PolicyDocument): void {
+    document.addStatements(
+      new PolicyStatement({ actions: ['sts:AssumeRole', 'sts:SetSourceIdentity'], principals: [this] }),
+    );
   }
 }

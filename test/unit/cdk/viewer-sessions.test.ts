@@ -1,0 +1,186 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { VIEWER_ACTIONS } from '../../../lambda/core/kvs-policies';
+import { synthSightline, testConfig } from './synth';
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource?: unknown;
+  Principal?: unknown;
+  Condition?: unknown;
+}
+interface Resource {
+  Type: string;
+  Properties: Record<string, unknown>;
+  Metadata?: { cdk_nag?: { rules_to_suppress?: { id: string; reason: string; applies_to?: unknown[] }[] } };
+}
+
+let template: Template;
+let resources: Record<string, Resource>;
+
+/** This deployment's channels, as the template spells them. */
+const DEPLOYMENT_CHANNELS = {
+  'Fn::Join': [
+    '',
+    ['arn:', { Ref: 'AWS::Partition' }, `:kinesisvideo:${testConfig.region}:123456789012:channel/*`],
+  ],
+};
+
+beforeAll(() => {
+  // GIVEN the live route createDeviceSession, whose handler mints viewer sessions
+  // WHEN the stack is synthesized with cdk-nag
+  ({ template } = synthSightline({ nag: true }));
+  resources = template.toJSON().Resources;
+});
+
+const actions = (s: Statement) => ([] as string[]).concat(s.Action);
+
+function functionId(handler: string): string {
+  const [id] = Object.keys(
+    template.findResources('AWS::Lambda::Function', {
+      Properties: { Description: `Sightline API: ${handler}` },
+    }),
+  );
+  return id!;
+}
+function roleIdOf(handler: string): string {
+  return (resources[functionId(handler)]!.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+}
+function viewerRoleId(): string {
+  const ids = Object.keys(
+    template.findResources('AWS::IAM::Role', {
+      Properties: { Description: 'KVS viewer sessions minted by the create-device-session handler' },
+    }),
+  );
+  expect(ids).toHaveLength(1);
+  return ids[0]!;
+}
+function statementsOfRole(roleId: string): Statement[] {
+  const attached = Object.values(resources)
+    .filter((r) => r.Type === 'AWS::IAM::Policy')
+    .filter((r) => JSON.stringify(r.Properties.Roles).includes(`"${roleId}"`))
+    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+  const inline = (
+    (resources[roleId]!.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]
+  ).flatMap((p) => p.PolicyDocument.Statement);
+  return [...attached, ...inline];
+}
+const allStatements = () =>
+  Object.keys(resources)
+    .filter((id) => resources[id]!.Type === 'AWS::IAM::Role')
+    .flatMap((id) => statementsOfRole(id).map((s) => ({ roleId: id, s })));
+
+describe('the viewer role', () => {
+  test("trusts only the minting function's role, to assume it with a source identity", () => {
+    const trust = resources[viewerRoleId()]!.Properties.AssumeRolePolicyDocument as {
+      Statement: Statement[];
+    };
+    expect(trust.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+        Principal: { AWS: { 'Fn::GetAtt': [roleIdOf('create-device-session'), 'Arn'] } },
+      },
+    ]);
+  });
+
+  test("may do only the four viewer actions, only on this deployment's channels", () => {
+    const statements = statementsOfRole(viewerRoleId());
+    expect(statements).toEqual([
+      { Effect: 'Allow', Action: [...VIEWER_ACTIONS].sort(), Resource: DEPLOYMENT_CHANNELS },
+    ]);
+    expect(resources[viewerRoleId()]!.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  test('is the only role that may connect to a channel', () => {
+    const connecting = allStatements().filter(({ s }) =>
+      actions(s).some((a) => /^kinesisvideo:Connect|^kinesisvideo:\*|^\*$/.test(a)),
+    );
+    expect(connecting.map(({ roleId }) => roleId)).toEqual([viewerRoleId()]);
+  });
+});
+
+describe('the minting function', () => {
+  test('may assume the viewer role and no other', () => {
+    const sts = statementsOfRole(roleIdOf('create-device-session')).filter((s) =>
+      actions(s).some((a) => a.startsWith('sts:')),
+    );
+    expect(sts).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+        Resource: { 'Fn::GetAtt': [viewerRoleId(), 'Arn'] },
+      },
+    ]);
+  });
+
+  test("looks up endpoints and TURN servers of this deployment's channels, and does nothing else in KVS", () => {
+    const kvs = statementsOfRole(roleIdOf('create-device-session')).filter((s) =>
+      actions(s).some((a) => a.startsWith('kinesisvideo:')),
+    );
+    expect(kvs).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['kinesisvideo:GetIceServerConfig', 'kinesisvideo:GetSignalingChannelEndpoint'],
+        Resource: DEPLOYMENT_CHANNELS,
+      },
+    ]);
+  });
+
+  test('finds the viewer role in VIEWER_ROLE_ARN', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'Sightline API: create-device-session',
+      Environment: { Variables: { VIEWER_ROLE_ARN: { 'Fn::GetAtt': [viewerRoleId(), 'Arn'] } } },
+    });
+  });
+
+  test('no other function may use STS or KVS', () => {
+    const others = allStatements().filter(
+      ({ roleId, s }) =>
+        roleId !== roleIdOf('create-device-session') &&
+        roleId !== viewerRoleId() &&
+        actions(s).some((a) => a.startsWith('sts:') || a.startsWith('kinesisvideo:')),
+    );
+    expect(others).toEqual([]);
+  });
+});
+
+describe('cdk-nag suppressions for the channel wildcard', () => {
+  test('are narrow: IAM5 only, on the channel pattern alone, with a reason', () => {
+    for (const id of [viewerRoleId(), `${roleIdOf('create-device-session')}`]) {
+      const ownAndChildren = Object.entries(resources).filter(
+        ([rid]) =>
+          rid === id ||
+          (rid.startsWith(id.replace(/[0-9A-F]{8}$/, '')) && resources[rid]!.Type === 'AWS::IAM::Policy'),
+      );
+      const suppressions = ownAndChildren.flatMap(([, r]) => r.Metadata?.cdk_nag?.rules_to_suppress ?? []);
+      expect(suppressions.length).toBeGreaterThan(0);
+      for (const s of suppressions) {
+        expect(s).toMatchObject({
+          id: 'AwsSolutions-IAM5',
+          reason: expect.stringMatching(/channel/),
+          applies_to: [{ regex: expect.any(String) }],
+        });
+        const regex = (s.applies_to![0] as { regex: string }).regex;
+        const [, body] = /^\/(.*)\/$/.exec(regex)!;
+        const pattern = new RegExp(body!);
+        expect(
+          pattern.test(
+            `Resource::arn:<AWS::Partition>:kinesisvideo:${testConfig.region}:123456789012:channel/*`,
+          ),
+        ).toBe(true);
+        // `cdk synth` without an account renders it as a token.
+        expect(
+          pattern.test('Resource::arn:<AWS::Partition>:kinesisvideo:us-east-1:<AWS::AccountId>:channel/*'),
+        ).toBe(true);
+        expect(pattern.test('Resource::*')).toBe(false);
+        expect(pattern.test('Resource::arn:<AWS::Partition>:kinesisvideo:*:*:channel/*')).toBe(false);
+        expect(
+          pattern.test(
+            `Resource::arn:<AWS::Partition>:kinesisvideo:${testConfig.region}:123456789012:stream/*`,
+          ),
+        ).toBe(false);
+      }
+    }
+  });
+});
