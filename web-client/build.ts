@@ -9,6 +9,7 @@
  * `config.json` is not part of the build: the stack (or the local cloud) serves it.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import * as esbuild from 'esbuild';
@@ -73,7 +74,11 @@ export async function buildWebClient(outdir: string, options: BuildOptions = {})
     metafile: true,
     write: true,
     logLevel: 'warning',
-    define: { 'process.env.NODE_ENV': JSON.stringify(minify ? 'production' : 'development') },
+    define: {
+      'process.env.NODE_ENV': JSON.stringify(minify ? 'production' : 'development'),
+      // The KVS WebRTC SDK reads its version from the environment, which a browser does not have.
+      'process.env.PACKAGE_VERSION': JSON.stringify(kvsSdkVersion()),
+    },
     plugins: [writeShell],
   });
 
@@ -182,4 +187,9 @@ if (require.main === module) {
     console.error(err instanceof Error ? err.message : err);
     process.exitCode = 1;
   });
+}
+
+function kvsSdkVersion(): string {
+  const pkg = require.resolve('amazon-kinesis-video-streams-webrtc/package.json');
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
 }

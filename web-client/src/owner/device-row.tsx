@@ -1,6 +1,8 @@
+import { useState } from 'react';
 import type { Device } from '../../../lambda/contract/types';
 import { formatAgo, formatDate, formatDateTime } from '../ui/format';
 import { DeviceStatus } from './device-status';
+import { LiveView } from './live-view';
 import { UnbindControl } from './unbind-control';
 
 /** One bound device: name, serial, state, last seen, bound date, and its actions. */
@@ -13,6 +15,7 @@ export function DeviceRow({
   onUnbound: (deviceId: string) => void;
   onUnauthorized: () => void;
 }) {
+  const [watching, setWatching] = useState(false);
   return (
     <li className="device card" data-testid={`device-${device.deviceId}`}>
       <div className="device-head">
@@ -49,8 +52,22 @@ export function DeviceRow({
           </dd>
         </div>
       </dl>
-      {/* Room for "Watch" (live view) when the session route goes live. */}
+      {watching ? (
+        <LiveView device={device} onClose={() => setWatching(false)} onUnauthorized={onUnauthorized} />
+      ) : null}
       <div className="device-actions">
+        {watching ? null : (
+          <button
+            type="button"
+            className="primary"
+            onClick={() => setWatching(true)}
+            disabled={!device.provisioned}
+            title={device.provisioned ? undefined : 'This camera has not come online yet.'}
+            data-testid="watch"
+          >
+            Watch live
+          </button>
+        )}
         <UnbindControl device={device} onUnbound={onUnbound} onUnauthorized={onUnauthorized} />
       </div>
     </li>
