@@ -1,5 +1,4 @@
 import { createServer } from 'node:https';
-import type { ChildProcess } from 'node:child_process';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,6 +6,8 @@ import { join, resolve } from 'node:path';
 import type { LocalOutputs, WebConfig } from '../lambda/contract/types';
 import { tables } from '../lambda/core/tables';
 import { createLocalAws, type LocalAws } from './aws';
+import { stopChild } from './child-process';
+import { registerLiveRoles, startDemoCamera } from './live';
 import { startCognito } from './cognito';
 import { createCognitoProxy } from './cognito-proxy';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './constants';
@@ -108,6 +109,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       log: options.log,
     });
     stoppers.unshift(() => aws.close());
+    registerLiveRoles(aws);
     // WebSocket upgrades (the KVS signaling endpoint) arrive on the same origin.
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!aws.handleUpgrade(req, socket, head)) socket.destroy();
@@ -161,6 +163,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       demoFile: join(stateDir, 'demo.json'),
     });
 
+    // The demo camera streams as soon as the cloud is up, so a newcomer can watch within a minute.
+    const demoSerial = demo.devices[0]?.serial;
+    if (demoSerial) {
+      const camera = await startDemoCamera(aws, demoSerial, options.log);
+      stoppers.unshift(() => stopChild(camera));
+    }
+
     const outputs: LocalOutputs = {
       ...webConfig,
       cognitoEndpoint: webConfig.cognitoEndpoint!,
@@ -193,16 +202,6 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     await Promise.all(stoppers.map((stop) => stop()));
     throw err;
   }
-}
-
-/** Stops a child and waits for it to be gone, forcing it after a grace period. */
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-  await exited;
-  clearTimeout(timer);
 }
 
 async function buildWeb(outdir: string): Promise<void> {

@@ -6,7 +6,7 @@
 export interface I420Frame {
   width: number;
   height: number;
-  data: Uint8ClampedArray;
+  data: Uint8Array;
 }
 
 /** 3×5 digits, one row per string: enough for HH:MM:SS. */
@@ -47,7 +47,7 @@ export class TestPattern {
     if (width % 2 || height % 2) throw new Error('I420 needs even dimensions');
     this.ySize = width * height;
     this.cSize = (width / 2) * (height / 2);
-    this.frame = { width, height, data: new Uint8ClampedArray(this.ySize + 2 * this.cSize) };
+    this.frame = { width, height, data: new Uint8Array(this.ySize + 2 * this.cSize) };
   }
 
   /** Draws the pattern for time `now` into the shared frame buffer and returns it. */

@@ -3,6 +3,7 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
+  UpdateCommand,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { Device } from '../contract/types';
@@ -82,6 +83,21 @@ export async function registerDevice(
     throw err;
   }
   return item;
+}
+
+/**
+ * Records the device's signaling channel and that it has provisioned. Refuses an unknown serial.
+ */
+export async function recordChannel(serial: string, channelArn: string): Promise<void> {
+  await ddb.send(
+    new UpdateCommand({
+      TableName: TABLE,
+      Key: { serial },
+      UpdateExpression: 'SET channelArn = :arn, provisioned = :yes',
+      ConditionExpression: 'attribute_exists(serial)',
+      ExpressionAttributeValues: { ':arn': channelArn, ':yes': true },
+    }),
+  );
 }
 
 /** One page of the registry in serial order. */
