@@ -29,6 +29,8 @@ export default async function globalSetup(): Promise<void> {
       cwd: REPO_ROOT,
       stdio: ['ignore', 'inherit', 'inherit'],
       env: { ...process.env, NODE_NO_WARNINGS: '1' },
+      // Its own process group, so the teardown can stop the cloud and everything under it at once.
+      detached: true,
     },
   );
   (globalThis as { __sightlineCloud?: typeof child }).__sightlineCloud = child;
@@ -37,7 +39,7 @@ export default async function globalSetup(): Promise<void> {
     if (child.exitCode !== null)
       throw new Error(`The local cloud exited with ${child.exitCode} before it was ready`);
     if (Date.now() > deadline) {
-      child.kill();
+      process.kill(-child.pid!, 'SIGKILL');
       throw new Error('The local cloud did not become ready within 120 s');
     }
     await new Promise((r) => setTimeout(r, 100));
