@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './paths';
+
+/**
+ * Starts a local cloud exactly as `npm start` does, on a free port, in memory, with its own state
+ * folder, and resolves once its outputs file exists. It runs in its own process group so that
+ * `stopCloud` can end it and everything under it at once.
+ */
+export async function startCloud(stateDir: string, timeoutMs = 120_000): Promise<ChildProcess> {
+  const outputs = join(stateDir, 'outputs.json');
+  rmSync(outputs, { force: true });
+  const child = spawn(
+    process.execPath,
+    [
+      join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+      join(REPO_ROOT, 'local', 'start.ts'),
+      ...['--state', stateDir, '--port', '0', '--reset', '--memory', '--quiet'],
+    ],
+    {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, NODE_NO_WARNINGS: '1' },
+      detached: true,
+    },
+  );
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(outputs)) {
+    if (child.exitCode !== null)
+      throw new Error(`The local cloud exited with ${child.exitCode} before it was ready`);
+    if (Date.now() > deadline) {
+      signal(-child.pid!, 'SIGKILL');
+      throw new Error(`The local cloud did not become ready within ${timeoutMs / 1000} s`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return child;
+}
+
+/** Stops a cloud from `startCloud`: its whole process group, forcefully if it lingers. */
+export async function stopCloud(child: ChildProcess | undefined): Promise<void> {
+  if (!child?.pid || child.exitCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  signal(-child.pid, 'SIGTERM');
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  signal(-child.pid, 'SIGKILL');
+}
+
+function signal(group: number, name: NodeJS.Signals): void {
+  try {
+    process.kill(group, name);
+  } catch {
+    // The group is already gone.
+  }
+}
