@@ -3,7 +3,19 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'cdk.out', '.local', '.local-test', 'dist', '**/dist', '*.js', '*.mjs'] },
+  {
+    ignores: [
+      'node_modules',
+      'cdk.out',
+      '.local',
+      '.local-test',
+      '.local-bench',
+      'dist',
+      '**/dist',
+      '*.js',
+      '*.mjs',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
