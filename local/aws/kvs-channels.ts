@@ -132,13 +132,7 @@ export class ChannelStore {
     newVersionAfter = true,
   ): void {
     const channel = this.require(arn);
-    if (currentVersion !== undefined && currentVersion !== channel.version) {
-      throw new KvsError(
-        400,
-        'VersionMismatchException',
-        'The version of the channel does not match CurrentVersion.',
-      );
-    }
+    checkVersion(channel, currentVersion);
     change(channel);
     if (newVersionAfter) channel.version = newVersion();
     this.save();
@@ -146,13 +140,7 @@ export class ChannelStore {
 
   delete(arn: string, currentVersion?: string): void {
     const channel = this.require(arn);
-    if (currentVersion !== undefined && currentVersion !== channel.version) {
-      throw new KvsError(
-        400,
-        'VersionMismatchException',
-        'The version of the channel does not match CurrentVersion.',
-      );
-    }
+    checkVersion(channel, currentVersion);
     this.channels.delete(arn);
     this.save();
     for (const listener of this.deleteListeners) listener(channel);
@@ -175,4 +163,15 @@ function newVersion(): string {
     .toString('base64')
     .replace(/[^a-zA-Z0-9]/g, 'x')
     .slice(0, 20);
+}
+
+/** KVS refuses a change made against a version of the channel that is no longer current. */
+function checkVersion(channel: Channel, currentVersion: string | undefined): void {
+  if (currentVersion !== undefined && currentVersion !== channel.version) {
+    throw new KvsError(
+      400,
+      'VersionMismatchException',
+      'The version of the channel does not match CurrentVersion.',
+    );
+  }
 }

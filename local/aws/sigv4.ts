@@ -86,15 +86,15 @@ export function verifyHeaderSignature(
   if (!fresh.ok) return fresh;
 
   const [path, query = ''] = splitTarget(req.url);
-  const canonicalRequest = [
+  // The body actually received, whatever x-amz-content-sha256 claims: a changed body never verifies.
+  const canonicalRequest = canonical(
     req.method,
-    canonicalPath(path),
+    path,
     canonicalQuery(query, undefined),
-    signedHeaders.map((name) => `${name}:${headers.get(name) ?? ''}\n`).join(''),
-    signedHeaders.join(';'),
-    // The body actually received, whatever x-amz-content-sha256 claims: a changed body never verifies.
+    headers,
+    signedHeaders,
     sha256Hex(body),
-  ].join('\n');
+  );
   return checkSignature(
     canonicalRequest,
     amzDate,
@@ -158,14 +158,14 @@ export function verifyPresignedUrl(
   const signedHeaders = params.get('X-Amz-SignedHeaders')!.split(';');
   if (!signedHeaders.includes('host')) return fail('signature', `'host' must be a signed header.`);
   const headers = headerMap(req.rawHeaders);
-  const canonicalRequest = [
+  const canonicalRequest = canonical(
     req.method,
-    canonicalPath(path),
+    path,
     canonicalQuery(query, 'X-Amz-Signature'),
-    signedHeaders.map((name) => `${name}:${headers.get(name) ?? ''}\n`).join(''),
-    signedHeaders.join(';'),
+    headers,
+    signedHeaders,
     EMPTY_HASH,
-  ].join('\n');
+  );
   return checkSignature(
     canonicalRequest,
     amzDate,
@@ -337,4 +337,23 @@ function hmac(key: string | Buffer, data: string): Buffer {
 
 function fail<K extends SigV4FailureKind>(kind: K, message: string): { ok: false; kind: K; message: string } {
   return { ok: false, kind, message };
+}
+
+/** SigV4's canonical request: the same shape for the header and the presigned-URL forms. */
+function canonical(
+  method: string | undefined,
+  path: string,
+  query: string,
+  headers: Map<string, string>,
+  signedHeaders: string[],
+  payloadHash: string,
+): string {
+  return [
+    method,
+    canonicalPath(path),
+    query,
+    signedHeaders.map((name) => `${name}:${headers.get(name) ?? ''}\n`).join(''),
+    signedHeaders.join(';'),
+    payloadHash,
+  ].join('\n');
 }
