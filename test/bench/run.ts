@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page, Request, WebSocket } from 'playwright-core';
 import type { LocalOutputs } from '../../lambda/contract/types';
-import { launchChromium, phonePage } from '../support/browser';
+import { bindOnPage, launchChromium, phonePage, signIn } from '../support/browser';
 import { REPO_ROOT } from '../support/paths';
 import { startCloud, stopCloud } from '../support/start-cloud';
 
@@ -21,14 +21,8 @@ async function main(): Promise<void> {
     const outputs = JSON.parse(readFileSync(join(STATE_DIR, 'outputs.json'), 'utf8')) as LocalOutputs;
     const device = outputs.demo.devices[0]!;
     const { page } = await phonePage(browser, outputs.webUrl);
-    await page.goto(outputs.webUrl);
-    await page.getByTestId('sign-in-email').fill(outputs.demo.owner.username);
-    await page.getByTestId('sign-in-password').fill(outputs.demo.owner.password);
-    await page.getByTestId('sign-in-submit').click();
-    await page.getByTestId('bind-serial').fill(device.serial);
-    await page.getByTestId('bind-secret').fill(device.secret);
-    await page.getByTestId('bind-submit').click();
-    await page.getByTestId(`device-${device.serial}`).waitFor();
+    await signIn(page, outputs.webUrl, outputs.demo.owner);
+    await bindOnPage(page, device);
 
     // One warm-up, so the first measured run is not paying for module loading and JIT.
     await watchOnce(page, device.serial);

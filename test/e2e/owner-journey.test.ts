@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { httpRequest, outputs } from '../support/cloud';
-import { launchChromium, phonePage } from '../support/browser';
+import { bindOnPage, launchChromium, phonePage, signIn } from '../support/browser';
 
 describe('the owner journey in Chromium', () => {
   let browser: Browser;
@@ -95,15 +95,8 @@ describe('the owner journey in Chromium', () => {
   test('bind the demo camera and watch it live: frames render and the picture changes', async () => {
     const { page, problems, context } = await phonePage(browser, outputs.webUrl);
     const device = outputs.demo.devices[0]!;
-    await page.goto(outputs.webUrl);
-    await page.getByTestId('sign-in-email').fill(outputs.demo.owner.username);
-    await page.getByTestId('sign-in-password').fill(outputs.demo.owner.password);
-    await page.getByTestId('sign-in-submit').click();
-    await page.getByTestId('bind-serial').fill(device.serial);
-    await page.getByTestId('bind-secret').fill(device.secret);
-    await page.getByTestId('bind-submit').click();
-    const row = page.getByTestId(`device-${device.serial}`);
-    await row.waitFor();
+    await signIn(page, outputs.webUrl, outputs.demo.owner);
+    const row = await bindOnPage(page, device);
 
     await row.getByTestId('watch').click();
     await row.locator('[data-testid=live-state][data-state=live]').waitFor({ timeout: 20_000 });

@@ -46,3 +46,21 @@ export async function phonePage(
   });
   return { context, page, problems };
 }
+
+/** Opens the web client and signs in through its form. */
+export async function signIn(page: Page, webUrl: string, user: { username: string; password: string }) {
+  await page.goto(webUrl);
+  await page.getByTestId('sign-in-email').fill(user.username);
+  await page.getByTestId('sign-in-password').fill(user.password);
+  await page.getByTestId('sign-in-submit').click();
+}
+
+/** Binds a device through the form and waits for its row. */
+export async function bindOnPage(page: Page, device: { serial: string; secret: string }) {
+  await page.getByTestId('bind-serial').fill(device.serial);
+  await page.getByTestId('bind-secret').fill(device.secret);
+  await page.getByTestId('bind-submit').click();
+  const row = page.getByTestId(`device-${device.serial}`);
+  await row.waitFor();
+  return row;
+}
