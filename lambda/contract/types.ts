@@ -17,6 +17,9 @@ export type CitizenSessionRequest = FromSchema<typeof s.citizenSessionRequestSch
 export type CitizenPhotoRequest = FromSchema<typeof s.citizenPhotoRequestSchema>;
 export type CitizenPhotoResponse = FromSchema<typeof s.citizenPhotoResponseSchema>;
 export type CitizenLocationRequest = FromSchema<typeof s.citizenLocationRequestSchema>;
+export type CitizenLinkRequest = FromSchema<typeof s.citizenLinkRequestSchema>;
+export type CitizenInvite = FromSchema<typeof s.citizenInviteSchema>;
+export type RevealPhotoResponse = FromSchema<typeof s.revealPhotoResponseSchema>;
 
 /**
  * The web client's `/config.json`. On AWS the stack writes it at deploy from its own values; on
@@ -41,11 +44,34 @@ export interface LocalOutputs extends WebConfig {
   /** The override URL of each emulated service, keyed by SDK service id. */
   awsEndpoints: Record<string, string>;
   tables: Record<TableKey, string>;
+  /** AWS IoT as a device sees it: the same fields a camera's configuration carries on AWS. */
+  iot?: LocalIotOutputs;
   demo: {
     owner: { username: string; password: string };
     dispatcher: { username: string; password: string };
     devices: { serial: string; secret: string }[];
   };
+}
+
+/**
+ * The emulated AWS IoT endpoints and the provisioning-by-claim inputs a device needs. Endpoints
+ * are `host:port` with no scheme, as `describe-endpoint` gives them on AWS (plus the port, which
+ * AWS fixes at 8883 and 443): MQTT over TLS with a client certificate, and the credentials
+ * provider over HTTPS with a client certificate (`https://<credentialsEndpoint>/role-aliases/...`).
+ */
+export interface LocalIotOutputs {
+  /** MQTT data endpoint (`iot:Data-ATS`): MQTT 3.1.1 over TLS, client certificate required. */
+  endpoint: string;
+  /** Credentials provider endpoint (`iot:CredentialProvider`). */
+  credentialsEndpoint: string;
+  /** The CA bundle that both endpoints' server certificates chain to (the local cloud's CA). */
+  caCertPath: string;
+  /** The fleet provisioning template (`$aws/provisioning-templates/<templateName>/provision/json`). */
+  templateName: string;
+  /** The role alias devices exchange their certificate for KVS credentials with. */
+  roleAlias: string;
+  /** The batch claim certificate and its private key (PEM files), as imaged onto a device. */
+  claim: { certPath: string; keyPath: string };
 }
 
 export type TableKey = 'devices' | 'bindAttempts' | 'organisations' | 'invites' | 'photos' | 'audit';
