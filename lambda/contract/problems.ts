@@ -5,6 +5,7 @@
 export const problemCodes = {
   INVALID_REQUEST: { status: 400, title: 'The request is not valid' },
   UNAUTHORIZED: { status: 401, title: 'Sign-in required' },
+  LINK_PROOF_INVALID: { status: 401, title: 'The link proof is missing, stale or not valid' },
   NO_CREDITS: { status: 402, title: 'The organisation has no SMS credits left' },
   FORBIDDEN: { status: 403, title: 'Not allowed' },
   BINDING_REJECTED: { status: 403, title: 'That serial number and secret do not match a device' },
@@ -14,7 +15,10 @@ export const problemCodes = {
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
   DEVICE_ALREADY_BOUND: { status: 409, title: 'This device is already bound to an account' },
   DEVICE_NOT_PROVISIONED: { status: 409, title: 'This device has not come online yet' },
+  INVITE_ACTIVE: { status: 409, title: 'This number already has an active invite' },
   INVITE_ENDED: { status: 410, title: 'This link has ended' },
+  INVITE_REVOKED: { status: 410, title: 'This link has been withdrawn' },
+  INVITE_EXPIRED: { status: 410, title: 'This link has expired' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be JSON' },
   TOO_MANY_ATTEMPTS: { status: 429, title: 'Too many attempts' },

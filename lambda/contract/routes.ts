@@ -38,6 +38,7 @@ export interface RouteSpec {
 
 const deviceParams = { deviceId: s.deviceIdSchema } as const;
 const inviteParams = { inviteId: s.inviteIdSchema } as const;
+const photoParams = { inviteId: s.inviteIdSchema, photoId: s.photoIdSchema } as const;
 
 export const routes = {
   listDevices: {
@@ -126,6 +127,26 @@ export const routes = {
     response: s.sessionSchema,
     stage: 'planned',
   },
+  revealPhoto: {
+    method: 'POST',
+    path: '/invites/{inviteId}/photos/{photoId}/reveals',
+    access: 'dispatcher',
+    handler: 'reveal-photo',
+    params: photoParams,
+    status: 200,
+    response: s.revealPhotoResponseSchema,
+    stage: 'planned',
+  },
+  getCitizenInvite: {
+    method: 'POST',
+    path: '/citizen/invite',
+    access: 'link',
+    handler: 'get-citizen-invite',
+    request: s.citizenLinkRequestSchema,
+    status: 200,
+    response: s.citizenInviteSchema,
+    stage: 'planned',
+  },
   createCitizenSession: {
     method: 'POST',
     path: '/citizen/sessions',
@@ -152,6 +173,15 @@ export const routes = {
     access: 'link',
     handler: 'put-citizen-location',
     request: s.citizenLocationRequestSchema,
+    status: 204,
+    stage: 'planned',
+  },
+  endCitizenSession: {
+    method: 'POST',
+    path: '/citizen/end',
+    access: 'link',
+    handler: 'end-citizen-session',
+    request: s.citizenLinkRequestSchema,
     status: 204,
     stage: 'planned',
   },

@@ -28,6 +28,8 @@ export const displayNameSchema = {
 
 export const deviceIdSchema = { type: 'string', pattern: '^[A-Z0-9][A-Z0-9-]{2,31}$' } as const;
 export const inviteIdSchema = { type: 'string', pattern: '^inv_[A-Za-z0-9_-]{16,64}$' } as const;
+/** A photo id as the API makes it: time-ordered, so photos sort newest first by id. */
+export const photoIdSchema = { type: 'string', pattern: '^ph_[A-Za-z0-9_-]{16,64}$' } as const;
 export const timestampSchema = { type: 'string', minLength: 20, maxLength: 30 } as const;
 
 /** The invite token from the link fragment: 128 bits or more, base64url. */
@@ -164,7 +166,7 @@ export const photoSchema = {
   additionalProperties: false,
   required: ['photoId', 'takenAt', 'contentType', 'size', 'sha256', 'url'],
   properties: {
-    photoId: { type: 'string' },
+    photoId: photoIdSchema,
     takenAt: timestampSchema,
     contentType: { type: 'string', enum: ['image/jpeg', 'image/png', 'image/webp'] },
     size: { type: 'integer', minimum: 1, maximum: 10485760 },
@@ -183,19 +185,67 @@ export const inviteDetailSchema = {
   },
 } as const;
 
-export const citizenSessionRequestSchema = {
+/** base64url of 32 bytes: one coordinate of a P-256 public key. */
+const p256CoordinateSchema = { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' } as const;
+
+/**
+ * The link binding proof every caller request carries (see `link-proof.ts`): the caller's public
+ * key (a P-256 JWK with exactly kty, crv, x, y), an ECDSA signature over the method, path, signing
+ * time and the rest of the body, and the signing time.
+ */
+export const linkProofSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['token'],
-  properties: { token: inviteTokenSchema },
+  required: ['publicKey', 'signature', 'signedAt'],
+  properties: {
+    publicKey: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['kty', 'crv', 'x', 'y'],
+      properties: {
+        kty: { type: 'string', enum: ['EC'] },
+        crv: { type: 'string', enum: ['P-256'] },
+        x: p256CoordinateSchema,
+        y: p256CoordinateSchema,
+      },
+    },
+    signature: { type: 'string', pattern: '^[A-Za-z0-9_-]{86}$' },
+    signedAt: timestampSchema,
+  },
+} as const;
+
+/** The body of every caller request with nothing else to say: the token and the proof. */
+export const citizenLinkRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['token', 'proof'],
+  properties: { token: inviteTokenSchema, proof: linkProofSchema },
+} as const;
+
+export const citizenSessionRequestSchema = citizenLinkRequestSchema;
+
+/** What the caller's page shows on its consent screen: who asks, until when, in which language. */
+export const citizenInviteSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['organisationName', 'status', 'expiresAt', 'locale'],
+  properties: {
+    organisationName: { type: 'string' },
+    reference: { type: 'string', maxLength: 64 },
+    status: inviteStatusSchema,
+    expiresAt: timestampSchema,
+    locale: { type: 'string', enum: ['en', 'fr', 'nl', 'de', 'es'] },
+    photoRetentionDays: { type: 'integer', minimum: 1 },
+  },
 } as const;
 
 export const citizenPhotoRequestSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['token', 'contentType', 'size', 'sha256'],
+  required: ['token', 'proof', 'contentType', 'size', 'sha256'],
   properties: {
     token: inviteTokenSchema,
+    proof: linkProofSchema,
     contentType: photoSchema.properties.contentType,
     size: photoSchema.properties.size,
     sha256: photoSchema.properties.sha256,
@@ -207,7 +257,7 @@ export const citizenPhotoResponseSchema = {
   additionalProperties: false,
   required: ['photoId', 'upload'],
   properties: {
-    photoId: { type: 'string' },
+    photoId: photoIdSchema,
     upload: {
       type: 'object',
       additionalProperties: false,
@@ -220,8 +270,8 @@ export const citizenPhotoResponseSchema = {
 export const citizenLocationRequestSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['token', ...locationSchema.required],
-  properties: { token: inviteTokenSchema, ...locationSchema.properties },
+  required: ['token', 'proof', ...locationSchema.required],
+  properties: { token: inviteTokenSchema, proof: linkProofSchema, ...locationSchema.properties },
 } as const;
 
 /** RFC 9457 problem details, the one error shape of every route and of the gateway itself. */
@@ -235,4 +285,12 @@ export const problemSchema = {
     detail: { type: 'string' },
     code: { type: 'string', pattern: '^[A-Z][A-Z0-9_]+$' },
   },
+} as const;
+
+/** `POST /invites/{inviteId}/photos/{photoId}/reveals`: the dispatcher un-blurred a photo. */
+export const revealPhotoResponseSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['url'],
+  properties: { url: { type: 'string' } },
 } as const;

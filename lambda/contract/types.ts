@@ -20,6 +20,9 @@ export type CitizenLocationRequest = FromSchema<typeof s.citizenLocationRequestS
 export type CitizenLinkRequest = FromSchema<typeof s.citizenLinkRequestSchema>;
 export type CitizenInvite = FromSchema<typeof s.citizenInviteSchema>;
 export type RevealPhotoResponse = FromSchema<typeof s.revealPhotoResponseSchema>;
+export type CitizenLinkRequest = FromSchema<typeof s.citizenLinkRequestSchema>;
+export type CitizenInvite = FromSchema<typeof s.citizenInviteSchema>;
+export type RevealPhotoResponse = FromSchema<typeof s.revealPhotoResponseSchema>;
 
 /**
  * The web client's `/config.json`. On AWS the stack writes it at deploy from its own values; on
