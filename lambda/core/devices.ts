@@ -30,6 +30,12 @@ export interface DeviceItem {
   ownerSub?: string;
   boundAt?: string;
   name?: string;
+  /** The certificate the device registered with (fleet provisioning); one per device. */
+  certificateId?: string;
+  /** The newest lifecycle event applied: its version, phase (0 connected, 1 disconnected), time (ms). */
+  presenceVersion?: number;
+  presencePhase?: number;
+  presenceAt?: number;
 }
 
 /** Serials are case-insensitive on the label and stored upper-case. */
@@ -40,6 +46,11 @@ export function normalizeSerial(serial: string): string {
 /** The IoT thing name, and so the KVS channel name, derived from the serial. */
 export function thingNameFor(serial: string): string {
   return normalizeSerial(serial);
+}
+
+/** The serial a thing name was made from: the inverse of `thingNameFor`. */
+export function serialOfThing(thingName: string): string {
+  return normalizeSerial(thingName);
 }
 
 export function toDevice(item: DeviceItem): Device {
@@ -202,4 +213,83 @@ export async function unbindDevice(serial: string, ownerSub: string, now = new D
     new ProblemError('NOT_FOUND'),
     now,
   );
+}
+
+/**
+ * Records the certificate a device registered with, unless it registered with another one.
+ * Returns false for an unknown serial or another certificate, changing nothing.
+ */
+export async function recordCertificate(serial: string, certificateId: string): Promise<boolean> {
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: { serial },
+        UpdateExpression: 'SET certificateId = :cert',
+        ConditionExpression:
+          'attribute_exists(serial) AND (attribute_not_exists(certificateId) OR certificateId = :cert)',
+        ExpressionAttributeValues: { ':cert': certificateId },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionFailure(err)) return false;
+    throw err;
+  }
+}
+
+/** One lifecycle event, reduced to what ordering and the listing need. */
+export interface PresenceRecord {
+  online: boolean;
+  /** When, in milliseconds since the epoch. */
+  at: number;
+  version: number;
+  /** 0 for a connection, 1 for a disconnection: within one version, the disconnection is later. */
+  phase: 0 | 1;
+}
+
+/**
+ * Lifecycle timestamps are accurate to about this much. An event this much later than the one
+ * recorded is newer whatever its version (version numbers can start again after a long
+ * absence); within it, the version and phase decide.
+ */
+export const PRESENCE_CLOCK_SKEW_MS = 2 * 60 * 1000;
+
+/**
+ * Records online and last seen from a lifecycle event, in one conditional write that applies it
+ * only when it is newer than the one recorded, so late, repeated or reordered events never
+ * undo a newer state. Returns false when the event was older (or the serial unknown).
+ */
+export async function recordPresence(serial: string, event: PresenceRecord): Promise<boolean> {
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: { serial },
+        UpdateExpression:
+          'SET #online = :online, lastSeenAt = :seen, presenceVersion = :v, presencePhase = :p, presenceAt = :t',
+        ConditionExpression: [
+          'attribute_exists(serial) AND (',
+          'attribute_not_exists(presenceAt) OR presenceAt < :clearlyBefore OR (presenceAt <= :notAfter AND (',
+          'presenceVersion < :v OR (presenceVersion = :v AND (presencePhase < :p OR (presencePhase = :p AND presenceAt < :t)))',
+          ')))',
+        ].join(' '),
+        // `online` is one of DynamoDB's reserved words.
+        ExpressionAttributeNames: { '#online': 'online' },
+        ExpressionAttributeValues: {
+          ':online': event.online,
+          ':seen': new Date(event.at).toISOString(),
+          ':v': event.version,
+          ':p': event.phase,
+          ':t': event.at,
+          ':clearlyBefore': event.at - PRESENCE_CLOCK_SKEW_MS,
+          ':notAfter': event.at + PRESENCE_CLOCK_SKEW_MS,
+        },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionFailure(err)) return false;
+    throw err;
+  }
 }
