@@ -10,12 +10,17 @@ import { TestPattern } from './test-pattern';
  * stands in for the C SDK master on the local cloud and in tests.
  */
 export interface SimulatedCameraOptions {
-  /** Fetches fresh MASTER credentials and endpoints for the camera's own channel. */
+  /**
+   * Fetches MASTER credentials and endpoints for the camera's own channel; called on every
+   * (re)connect, so a provider that refreshes credentials before they expire keeps it going.
+   */
   session: () => Promise<Pick<Session, 'channelArn' | 'region' | 'credentials' | 'endpoints' | 'iceServers'>>;
   width?: number;
   height?: number;
   fps?: number;
   log?: (line: string) => void;
+  /** Signaling opened (true) or closed (false): the camera is reachable by viewers while open. */
+  onSignaling?: (open: boolean) => void;
 }
 
 export interface SimulatedCamera {
@@ -58,6 +63,7 @@ export async function startSimulatedCamera(options: SimulatedCameraOptions): Pro
     client.on('open', () => {
       retry = 0;
       log('simulated camera: signaling open');
+      options.onSignaling?.(true);
     });
     client.on('sdpOffer', (offer: RTCSessionDescriptionInit, viewerId: string) => {
       void answer(client, session.iceServers, offer, viewerId).catch((err: Error) =>
@@ -71,15 +77,27 @@ export async function startSimulatedCamera(options: SimulatedCameraOptions): Pro
         .catch(() => undefined);
     });
     client.on('close', () => {
+      options.onSignaling?.(false);
       if (stopped) return;
-      // Reconnect with exponential backoff and jitter (credentials are fetched afresh).
-      const delay = Math.min(30_000, 250 * 2 ** retry++) * (0.5 + Math.random() / 2);
-      log(`simulated camera: signaling closed, reconnecting in ${Math.round(delay)} ms`);
-      setTimeout(() => void connect().catch((err: Error) => log(`simulated camera: ${err.message}`)), delay);
+      reconnect();
     });
     client.on('error', (err: Error) => log(`simulated camera: signaling error: ${err.message}`));
     signaling = client;
     client.open();
+  }
+
+  // Reconnect with exponential backoff and jitter (credentials are fetched afresh), and keep
+  // trying when fetching them fails too.
+  function reconnect(): void {
+    const delay = Math.min(30_000, 250 * 2 ** retry++) * (0.5 + Math.random() / 2);
+    log(`simulated camera: signaling closed, reconnecting in ${Math.round(delay)} ms`);
+    setTimeout(() => {
+      if (stopped) return;
+      connect().catch((err: Error) => {
+        log(`simulated camera: ${err.message}`);
+        if (!stopped) reconnect();
+      });
+    }, delay);
   }
 
   async function answer(

@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import type { AgentConfig } from './config';
+import { CredentialsProvider } from './credentials';
+import { engineSpec, type EngineContext } from './engines';
+import type { Log } from './log';
+import { provision } from './provisioning';
+import { ShadowReporter } from './shadow';
+import { DeviceState, type Thing } from './state';
+import { Supervisor } from './supervisor';
+import { AGENT_VERSION } from './version';
+
+/**
+ * The device agent: provision by claim if needed, then run as the thing: the engine under
+ * supervision, KVS credentials from the credentials provider, and state in the shadow.
+ */
+export type Milestone = 'claim-connected' | 'certificate' | 'registered' | 'engine-started' | 'streaming';
+
+export interface AgentOptions {
+  config: AgentConfig;
+  log: Log;
+  onMilestone?: (milestone: Milestone) => void;
+}
+
+export class Agent {
+  private readonly abort = new AbortController();
+  private readonly state: DeviceState;
+  private supervisor?: Supervisor;
+  private shadow?: ShadowReporter;
+  private credentials?: CredentialsProvider;
+  private refreshTimer?: NodeJS.Timeout;
+
+  constructor(private readonly options: AgentOptions) {
+    this.state = new DeviceState(options.config.stateDir);
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this.options;
+    let thing: Thing;
+    if (this.state.provisioned) {
+      thing = this.state.state.thing!;
+      log('info', 'already provisioned', { thingName: thing.thingName });
+    } else {
+      log('info', 'provisioning by claim', { serial: config.serial, phase: this.state.state.phase });
+      thing = await provision({
+        config,
+        state: this.state,
+        log,
+        signal: this.abort.signal,
+        onStep: (step) => this.options.onMilestone?.(step),
+      });
+    }
+    if (this.abort.signal.aborted) return;
+    // Streaming is earned again after each start: until the engine says so, it is provisioned.
+    this.state.setPhase('provisioned');
+    this.run(thing);
+  }
+
+  /** Stops the engine, says "not streaming" if it can, and closes MQTT; within ~1.5 s. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    clearTimeout(this.refreshTimer);
+    await this.supervisor?.stop();
+    if (this.state.state.phase === 'streaming') this.state.setPhase('provisioned');
+    await this.shadow?.close({ streaming: false }, 300);
+  }
+
+  private run(thing: Thing): void {
+    const { config, log } = this.options;
+    const ctx: EngineContext = {
+      thingName: thing.thingName,
+      region: config.region,
+      credentialsEndpoint:
+        config.iot.credentialsEndpoint ?? thing.deviceConfiguration.CredentialEndpoint ?? '',
+      roleAlias: config.iot.roleAlias ?? thing.deviceConfiguration.RoleAlias ?? '',
+      certPath: this.state.certPath,
+      keyPath: this.state.keyPath,
+    };
+    if (!ctx.credentialsEndpoint || !ctx.roleAlias)
+      throw new Error(
+        'no credentials endpoint or role alias: set iot.credentialsEndpoint and iot.roleAlias, ' +
+          'or have the provisioning template return CredentialEndpoint and RoleAlias',
+      );
+    const identity = {
+      ca: readFileSync(config.iot.caPath, 'utf8'),
+      cert: readFileSync(this.state.certPath, 'utf8'),
+      key: readFileSync(this.state.keyPath, 'utf8'),
+    };
+    this.credentials = new CredentialsProvider({
+      ...ctx,
+      endpoint: ctx.credentialsEndpoint,
+      caPath: config.iot.caPath,
+    });
+    this.shadow = new ShadowReporter({
+      host: config.iot.endpoint,
+      port: config.iot.port,
+      thingName: thing.thingName,
+      identity,
+      initial: { provisioned: true, streaming: false, version: AGENT_VERSION, engine: config.engine },
+      log,
+    });
+    this.supervisor = new Supervisor({
+      spec: () => engineSpec(config, ctx),
+      ...config.supervision,
+      log,
+      onStart: () => this.options.onMilestone?.('engine-started'),
+      onStreaming: (streaming) => {
+        if (this.abort.signal.aborted) return;
+        this.state.setPhase(streaming ? 'streaming' : 'provisioned');
+        log('info', streaming ? 'streaming' : 'not streaming');
+        if (streaming) this.options.onMilestone?.('streaming');
+        void this.shadow?.report({ streaming });
+      },
+      onMessage: (message, child) => {
+        const m = message as { type?: string; id?: number };
+        if (m.type !== 'credentials') return;
+        this.credentials!.get().then(
+          (credentials) => child.connected && child.send({ type: 'credentials', id: m.id, credentials }),
+          (err: Error) => {
+            log('warn', 'could not get KVS credentials', { error: err.message });
+            if (child.connected) child.send({ type: 'credentials', id: m.id, error: err.message });
+          },
+        );
+      },
+    });
+    this.supervisor.start();
+    if (config.engine === 'simulated') this.keepCredentialsFresh();
+  }
+
+  /** Refreshes the credentials ahead of expiry, so a reconnect never waits for them. */
+  private keepCredentialsFresh(): void {
+    const at = this.credentials?.refreshAt();
+    const wait = at === undefined ? 60_000 : Math.max(1000, at - Date.now());
+    this.refreshTimer = setTimeout(() => {
+      if (this.abort.signal.aborted) return;
+      this.credentials!.get().then(
+        () => this.keepCredentialsFresh(),
+        (err: Error) => {
+          this.options.log('warn', 'credential refresh failed', { error: err.message });
+          this.keepCredentialsFresh();
+        },
+      );
+    }, wait);
+    this.refreshTimer.unref();
+  }
+}

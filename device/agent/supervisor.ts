@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { Backoff } from './backoff';
+import type { Log } from './log';
+
+/**
+ * Runs the media engine as a child process and keeps it running: when it exits, it is started
+ * again after a backoff delay that grows with each crash (with jitter, up to a cap) and resets
+ * once a run has lasted `stableAfterMs`. Stopping sends the engine its stop signal and, if it has
+ * not exited within `killAfterMs`, SIGKILL.
+ */
+export interface EngineSpec {
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+  /** An IPC channel, for engines that talk to the agent (the simulated one). */
+  ipc: boolean;
+  /** What the engine treats as "stop cleanly" (the C SDK samples handle SIGINT). */
+  stopSignal: NodeJS.Signals;
+  /** An output line that means the engine is streaming (connected to signaling). */
+  streamingLine?: RegExp;
+}
+
+export interface SupervisorOptions {
+  spec: () => EngineSpec;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  stableAfterMs: number;
+  killAfterMs?: number;
+  random?: () => number;
+  log: Log;
+  onStreaming?: (streaming: boolean) => void;
+  onMessage?: (message: unknown, child: ChildProcess) => void;
+  /** Each start, with the delay that preceded it (0 for the first); for tests and metrics. */
+  onStart?: (run: number, delayMs: number) => void;
+}
+
+export class Supervisor {
+  private child?: ChildProcess;
+  private restartTimer?: NodeJS.Timeout;
+  private stopped = true;
+  private runs = 0;
+  private streaming = false;
+  private readonly backoff: Backoff;
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.backoff = new Backoff({
+      initialMs: options.initialDelayMs,
+      maxMs: options.maxDelayMs,
+      random: options.random,
+    });
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.launch(0);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill(this.options.spec().stopSignal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), this.options.killAfterMs ?? 1000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  private launch(delayMs: number): void {
+    if (this.stopped) return;
+    const spec = this.options.spec();
+    const started = Date.now();
+    const run = ++this.runs;
+    this.options.onStart?.(run, delayMs);
+    this.options.log('info', 'starting the engine', { command: spec.command, run });
+    const child = spawn(spec.command, spec.args, {
+      env: spec.env,
+      stdio: spec.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on('line', (line) => {
+        if (spec.streamingLine?.test(line)) this.setStreaming(true);
+        if (line.trim()) this.options.log('debug', 'engine', { line: line.slice(0, 500) });
+      });
+    }
+    child.on('message', (message) => {
+      const m = message as { type?: string; value?: unknown };
+      if (m.type === 'streaming') this.setStreaming(m.value === true);
+      else this.options.onMessage?.(message, child);
+    });
+    let ended = false;
+    const onEnd = (how: string) => {
+      if (ended) return;
+      ended = true;
+      this.setStreaming(false);
+      if (this.child === child) this.child = undefined;
+      if (this.stopped) return;
+      const ranMs = Date.now() - started;
+      if (ranMs >= this.options.stableAfterMs) this.backoff.reset();
+      const delay = this.backoff.next();
+      this.options.log('warn', 'the engine stopped; restarting', { how, ranMs, restartInMs: delay });
+      this.restartTimer = setTimeout(() => this.launch(delay), delay);
+    };
+    child.on('exit', (code, signal) => onEnd(signal ? `signal ${signal}` : `exit ${code}`));
+    child.on('error', (err) => onEnd(`error ${err.message}`));
+  }
+
+  private setStreaming(streaming: boolean): void {
+    if (this.streaming === streaming) return;
+    this.streaming = streaming;
+    this.options.onStreaming?.(streaming);
+  }
+}

@@ -1,0 +1,121 @@
+import {
+  DescribeSignalingChannelCommand,
+  GetSignalingChannelEndpointCommand,
+  KinesisVideoClient,
+} from '@aws-sdk/client-kinesis-video';
+import {
+  GetIceServerConfigCommand,
+  KinesisVideoSignalingClient,
+} from '@aws-sdk/client-kinesis-video-signaling';
+import type { KvsCredentials } from '../agent/credentials';
+import { SIMULATED_ENGINE_ENV, type SimulatedEngineSettings } from '../agent/engines';
+
+/**
+ * The `simulated` engine as a process of its own, run by the agent's supervisor exactly where the
+ * C SDK master would run. Like the C SDK it works on the channel named after its thing; unlike it,
+ * it gets its credentials from the agent (over the IPC channel) instead of calling the credentials
+ * provider itself. It tells the agent when signaling is open, and it ends with the agent: when the
+ * IPC channel closes, whether the agent stopped or was killed.
+ */
+export async function runSimulatedEngine(): Promise<void> {
+  const send = process.send?.bind(process);
+  if (!send) throw new Error('the simulated engine runs under the agent (no IPC channel)');
+  const settings = JSON.parse(process.env[SIMULATED_ENGINE_ENV] ?? '{}') as SimulatedEngineSettings;
+  const log = (line: string) => process.stdout.write(`${line}\n`);
+
+  let nextId = 0;
+  const waiting = new Map<number, { resolve: (c: KvsCredentials) => void; reject: (e: Error) => void }>();
+  process.on('message', (message) => {
+    const m = message as { type?: string; id?: number; credentials?: KvsCredentials; error?: string };
+    if (m.type !== 'credentials' || m.id === undefined) return;
+    const w = waiting.get(m.id);
+    waiting.delete(m.id);
+    if (m.credentials) w?.resolve(m.credentials);
+    else w?.reject(new Error(m.error ?? 'no credentials'));
+  });
+  /** The agent's credentials provider, which refreshes them before they expire. */
+  const credentials = () =>
+    new Promise<KvsCredentials>((resolve, reject) => {
+      const id = nextId++;
+      waiting.set(id, { resolve, reject });
+      send({ type: 'credentials', id });
+    });
+
+  const { startSimulatedCamera } = await import('./simulated-camera');
+  const camera = await startSimulatedCamera({
+    width: settings.width,
+    height: settings.height,
+    fps: settings.fps,
+    log,
+    onSignaling: (open) => send({ type: 'streaming', value: open }),
+    session: async () => {
+      const c = await credentials();
+      const awsCredentials = {
+        accessKeyId: c.accessKeyId,
+        secretAccessKey: c.secretAccessKey,
+        sessionToken: c.sessionToken,
+        expiration: new Date(c.expiration),
+      };
+      const kvs = new KinesisVideoClient({
+        region: settings.region,
+        credentials: awsCredentials,
+        ...(settings.kinesisVideoEndpoint ? { endpoint: settings.kinesisVideoEndpoint } : {}),
+      });
+      const channelArn = await channelOf(kvs, settings.thingName);
+      const endpoints = await kvs.send(
+        new GetSignalingChannelEndpointCommand({
+          ChannelARN: channelArn,
+          SingleMasterChannelEndpointConfiguration: { Protocols: ['WSS', 'HTTPS'], Role: 'MASTER' },
+        }),
+      );
+      const endpoint = (protocol: string) =>
+        endpoints.ResourceEndpointList?.find((e) => e.Protocol === protocol)?.ResourceEndpoint ?? '';
+      const signaling = new KinesisVideoSignalingClient({
+        region: settings.region,
+        credentials: awsCredentials,
+        endpoint: endpoint('HTTPS'),
+      });
+      const ice = await signaling.send(
+        new GetIceServerConfigCommand({ ChannelARN: channelArn, Service: 'TURN' }),
+      );
+      const domain = settings.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+      return {
+        channelArn,
+        region: settings.region,
+        credentials: c,
+        endpoints: { wss: endpoint('WSS'), https: endpoint('HTTPS') },
+        // KVS's STUN server, then its TURN servers, as the C SDK master uses them.
+        iceServers: [
+          { urls: [`stun:stun.kinesisvideo.${settings.region}.${domain}:443`] },
+          ...(ice.IceServerList ?? [])
+            .filter((s) => s.Uris?.length)
+            .map((s) => ({ urls: s.Uris!, username: s.Username, credential: s.Password })),
+        ],
+      };
+    },
+  });
+
+  const stop = () => void camera.stop().finally(() => process.exit(0));
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+  // The agent is gone (stopped, or killed): a camera must not stream unsupervised.
+  process.once('disconnect', stop);
+}
+
+/**
+ * The channel named after the thing. The cloud creates it when the device first connects as its
+ * thing, moments before this runs, so a missing channel is waited for (briefly) before failing.
+ */
+async function channelOf(kvs: KinesisVideoClient, name: string, waitMs = 10_000): Promise<string> {
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      const described = await kvs.send(new DescribeSignalingChannelCommand({ ChannelName: name }));
+      if (described.ChannelInfo?.ChannelARN) return described.ChannelInfo.ChannelARN;
+    } catch (err) {
+      if ((err as Error).name !== 'ResourceNotFoundException' || Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline) throw new Error(`no signaling channel named ${name}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}
