@@ -16,14 +16,23 @@ const TYPES: Record<string, string> = {
   '.webmanifest': 'application/manifest+json',
 };
 
+/** The caller's page: `/c/#<token>`, its own HTML and bundle (web-client/build.ts). */
+const CALLER_PREFIX = '/c/';
+
 /**
  * Serves the built web client as CloudFront does: its files, `/config.json`, the same security
- * headers, and index.html for any other path so the client-side router can take it.
+ * headers, the caller's page for any path under `/c/`, and index.html for any other path so the
+ * client-side router can take it. Only the caller's page may ask for the camera, microphone and
+ * location; every other path denies them.
  */
 export function createWebServer(root: string, config: WebConfig) {
-  const headers = securityHeaders({ connectSrc: [] });
+  const appHeaders = securityHeaders({ connectSrc: [] });
+  const callerHeaders = securityHeaders({ connectSrc: [], allow: ['camera', 'microphone', 'geolocation'] });
   const configBody = JSON.stringify(config);
-  return function serve(req: IncomingMessage, res: ServerResponse, pathname: string): void {
+  return function serve(req: IncomingMessage, res: ServerResponse, path: string): void {
+    const pathname = path.split('?')[0] ?? '/';
+    const caller = pathname === '/c' || pathname.startsWith(CALLER_PREFIX);
+    const headers = caller ? callerHeaders : appHeaders;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...headers, Allow: 'GET, HEAD' });
       res.end();
@@ -36,7 +45,7 @@ export function createWebServer(root: string, config: WebConfig) {
     }
     let file = normalize(join(root, pathname));
     if (!file.startsWith(root + sep) || !existsSync(file) || !statSync(file).isFile()) {
-      file = join(root, 'index.html');
+      file = caller ? join(root, 'c', 'index.html') : join(root, 'index.html');
     }
     const ext = extname(file);
     // Bundles carry a content hash in their name, so they can be cached for good.

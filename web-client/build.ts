@@ -1,7 +1,8 @@
 /**
- * Builds the web client: `index.html`, one hashed ESM bundle and one hashed stylesheet under
- * `assets/`, and the favicon. No inline scripts or styles, so the strict CSP in
- * `security-headers.ts` holds.
+ * Builds the web client: two pages, each with one hashed ESM bundle and one hashed stylesheet
+ * under `assets/`, and the favicon. `index.html` is the signed-in app (owner and dispatcher);
+ * `c/index.html` is the caller's page, a separate small bundle with no sign-in code, so it loads
+ * fast on a phone. No inline scripts or styles, so the strict CSP in `security-headers.ts` holds.
  *
  *   npx tsx web-client/build.ts --outdir <dir> [--no-minify] [--watch]
  *
@@ -25,11 +26,16 @@ export interface BuildOptions {
   watch?: boolean;
 }
 
-export interface BuildResult {
-  outdir: string;
-  /** Paths relative to `outdir`, e.g. `assets/app-ABC123.js`. */
+/** One page's bundle and stylesheet, relative to `outdir`, e.g. `assets/app-ABC123.js`. */
+export interface PageAssets {
   js: string;
   css: string;
+}
+
+export interface BuildResult extends PageAssets {
+  outdir: string;
+  /** The caller's page (`c/index.html`). */
+  caller: PageAssets;
   /** Every file written, relative to `outdir`, with its size in bytes. */
   files: { file: string; bytes: number }[];
   ms: number;
@@ -59,7 +65,10 @@ export async function buildWebClient(outdir: string, options: BuildOptions = {})
 
   const ctx = await esbuild.context({
     absWorkingDir: repoRoot,
-    entryPoints: { app: path.join(webClientDir, 'src', 'main.tsx') },
+    entryPoints: {
+      app: path.join(webClientDir, 'src', 'main.tsx'),
+      caller: path.join(webClientDir, 'src', 'caller', 'main.tsx'),
+    },
     outdir: out,
     entryNames: `${ASSETS}/[name]-[hash]`,
     assetNames: `${ASSETS}/[name]-[hash]`,
@@ -97,21 +106,20 @@ export async function buildWebClient(outdir: string, options: BuildOptions = {})
   return { ...latest, ms: performance.now() - started, stop: () => ctx.dispose() };
 }
 
-/** Writes index.html and the favicon, and removes assets left over from earlier watch rebuilds. */
+/** Writes both pages' HTML and the favicon, and removes assets left over from earlier watch rebuilds. */
 async function writeShellFiles(
   out: string,
   metafile: esbuild.Metafile,
 ): Promise<Omit<BuildResult, 'stop' | 'ms'>> {
   const outputs = Object.keys(metafile.outputs).map((p) => path.relative(out, path.resolve(repoRoot, p)));
-  const js = outputs.find((p) => p.endsWith('.js'));
-  const css = outputs.find((p) => p.endsWith('.css'));
-  if (!js || !css)
-    throw new Error(`web-client build: expected one .js and one .css, got ${outputs.join(', ')}`);
+  const app = pageAssets(out, metafile, 'main.tsx');
+  const caller = pageAssets(out, metafile, path.join('caller', 'main.tsx'));
 
-  const [jsBody, cssBody] = await Promise.all([readFile(path.join(out, js)), readFile(path.join(out, css))]);
+  await writeFile(path.join(out, 'index.html'), indexHtml(await withSri(out, app)));
+  await mkdir(path.join(out, 'c'), { recursive: true });
   await writeFile(
-    path.join(out, 'index.html'),
-    indexHtml({ js, css, jsSri: sri(jsBody), cssSri: sri(cssBody) }),
+    path.join(out, 'c', 'index.html'),
+    indexHtml({ ...(await withSri(out, caller)), title: 'Sightline', boot: 'Loading…' }),
   );
   await copyFile(path.join(webClientDir, 'favicon.svg'), path.join(out, 'favicon.svg'));
 
@@ -120,17 +128,44 @@ async function writeShellFiles(
     if (!keep.has(name)) await rm(path.join(out, ASSETS, name), { force: true });
   }
 
-  const files = [...outputs, 'index.html', 'favicon.svg'].sort();
+  const files = [...outputs, 'index.html', path.join('c', 'index.html'), 'favicon.svg'].sort();
   const sizes = await Promise.all(files.map(async (file) => (await readFile(path.join(out, file))).length));
-  return { outdir: out, js, css, files: files.map((file, i) => ({ file, bytes: sizes[i] ?? 0 })) };
+  return { outdir: out, ...app, caller, files: files.map((file, i) => ({ file, bytes: sizes[i] ?? 0 })) };
+}
+
+/** The bundle and stylesheet esbuild wrote for one entry point (by its source path's ending). */
+function pageAssets(out: string, metafile: esbuild.Metafile, entry: string): PageAssets {
+  const mine = Object.entries(metafile.outputs)
+    .filter(([, o]) => o.entryPoint?.endsWith(path.join('src', entry)))
+    .map(([p, o]) => ({ js: path.relative(out, path.resolve(repoRoot, p)), css: o.cssBundle }));
+  const js = mine[0]?.js;
+  const css = mine[0]?.css && path.relative(out, path.resolve(repoRoot, mine[0].css));
+  if (mine.length !== 1 || !js || !css)
+    throw new Error(`web-client build: expected one .js and one .css for ${entry}`);
+  return { js, css };
+}
+
+async function withSri(out: string, a: PageAssets) {
+  const [jsBody, cssBody] = await Promise.all([
+    readFile(path.join(out, a.js)),
+    readFile(path.join(out, a.css)),
+  ]);
+  return { ...a, jsSri: sri(jsBody), cssSri: sri(cssBody) };
 }
 
 function sri(body: Buffer): string {
   return `sha384-${createHash('sha384').update(body).digest('base64')}`;
 }
 
-/** The page shell. Asset paths are absolute so that deeper paths (`/c/`, …) load the same bundle. */
-export function indexHtml(a: { js: string; css: string; jsSri: string; cssSri: string }): string {
+/** A page shell. Asset paths are absolute so that any path under the page loads the same bundle. */
+export function indexHtml(a: {
+  js: string;
+  css: string;
+  jsSri: string;
+  cssSri: string;
+  title?: string;
+  boot?: string;
+}): string {
   return `<!doctype html>
 <html lang="en">
   <head>
@@ -140,13 +175,13 @@ export function indexHtml(a: { js: string; css: string; jsSri: string; cssSri: s
     <meta name="theme-color" content="#f6f7f9" media="(prefers-color-scheme: light)">
     <meta name="theme-color" content="#14171c" media="(prefers-color-scheme: dark)">
     <meta name="referrer" content="no-referrer">
-    <title>Sightline</title>
+    <title>${a.title ?? 'Sightline'}</title>
     <link rel="icon" href="/favicon.svg" type="image/svg+xml">
     <link rel="stylesheet" href="/${a.css}" integrity="${a.cssSri}">
     <script type="module" src="/${a.js}" integrity="${a.jsSri}"></script>
   </head>
   <body>
-    <div id="root"><p class="boot">Loading Sightline…</p></div>
+    <div id="root"><p class="boot">${a.boot ?? 'Loading Sightline…'}</p></div>
     <noscript><p class="boot">Sightline needs JavaScript to run.</p></noscript>
   </body>
 </html>

@@ -3,6 +3,8 @@ import { problemCodes, type ProblemCode } from '../../lambda/contract/problems';
 import { routePath, routes, type OperationId } from '../../lambda/contract/routes';
 import type {
   BindDeviceRequest,
+  CitizenInvite,
+  CitizenLinkRequest,
   CitizenLocationRequest,
   CitizenPhotoRequest,
   CitizenPhotoResponse,
@@ -13,6 +15,7 @@ import type {
   InviteDetail,
   ListDevicesResponse,
   ListInvitesResponse,
+  RevealPhotoResponse,
   Session,
 } from '../../lambda/contract/types';
 
@@ -35,9 +38,12 @@ export interface Operations {
   getInvite: { body: never; result: InviteDetail };
   revokeInvite: { body: never; result: undefined };
   createInviteSession: { body: never; result: Session };
+  revealPhoto: { body: never; result: RevealPhotoResponse };
+  getCitizenInvite: { body: CitizenLinkRequest; result: CitizenInvite };
   createCitizenSession: { body: CitizenSessionRequest; result: Session };
   createCitizenPhoto: { body: CitizenPhotoRequest; result: CitizenPhotoResponse };
   putCitizenLocation: { body: CitizenLocationRequest; result: undefined };
+  endCitizenSession: { body: CitizenLinkRequest; result: undefined };
 }
 
 type Route<Op extends OperationId> = (typeof routes)[Op];

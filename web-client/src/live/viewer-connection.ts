@@ -15,14 +15,29 @@ export interface LiveConnectionOptions {
   onStream: (stream: MediaStream) => void;
   /** Relay-only ICE, so the far side never learns this side's addresses. */
   relayOnly?: boolean;
+  /** Attempts before giving up (default 5); a caller who has not started yet needs more. */
+  maxRetries?: number;
+  /**
+   * Give an attempt this long to connect after signaling opens; no answer (nobody sending on
+   * the channel yet) then counts as a failed attempt. Off by default.
+   */
+  answerTimeoutMs?: number;
 }
 
 const MAX_RETRIES = 5;
+
+export const NO_RELAY =
+  'Relay only is on, but no TURN relay server was offered for this connection, so it cannot connect. Turn relay only off to connect directly.';
+
+/** Whether the session offers a TURN server, which relay-only ICE needs. */
+export function offersRelay(session: Session): boolean {
+  return session.iceServers.some((s) => s.urls.some((u) => /^turns?:/i.test(u)));
+}
 /** Renew credentials this long before they expire, so a reconnect never uses stale ones. */
 const RENEW_BEFORE_MS = 60_000;
 
 /**
- * A viewer's connection to one channel: one API call, then the KVS SignalingClient as VIEWER
+ * A viewer's connection to one channel (a device's or an invite's): one API call, then the KVS SignalingClient as VIEWER
  * and an RTCPeerConnection. It reconnects with backoff when signaling or the peer connection
  * drops, and renews its credentials before they expire.
  */
@@ -32,6 +47,7 @@ export class LiveConnection {
   private session?: Session;
   private renewTimer?: number;
   private retryTimer?: number;
+  private answerTimer?: number;
   private attempt = 0;
   private closed = false;
 
@@ -52,6 +68,10 @@ export class LiveConnection {
     window.clearTimeout(this.renewTimer);
     window.clearTimeout(this.retryTimer);
     this.teardown();
+  }
+
+  private get maxRetries(): number {
+    return this.options.maxRetries ?? MAX_RETRIES;
   }
 
   private async connect(): Promise<void> {
@@ -94,6 +114,12 @@ export class LiveConnection {
 
   private open(session: Session): void {
     this.teardown();
+    if (this.options.relayOnly && !offersRelay(session)) {
+      // Without a TURN server, relay-only ICE has no candidate at all: say so instead of retrying.
+      this.closed = true;
+      this.options.onState({ kind: 'failed', reason: NO_RELAY });
+      return;
+    }
     const pc = new RTCPeerConnection({
       iceServers: session.iceServers as RTCIceServer[],
       iceTransportPolicy: this.options.relayOnly ? 'relay' : 'all',
@@ -129,6 +155,14 @@ export class LiveConnection {
       }
     };
     signaling.on('open', () => {
+      const timeout = this.options.answerTimeoutMs;
+      if (timeout) {
+        window.clearTimeout(this.answerTimer);
+        this.answerTimer = window.setTimeout(() => {
+          if (pc === this.pc && pc.connectionState !== 'connected')
+            this.retry('Nobody is sending video yet.');
+        }, timeout);
+      }
       void (async () => {
         await pc.setLocalDescription(await pc.createOffer());
         if (pc.localDescription) signaling.sendSdpOffer(pc.localDescription);
@@ -153,7 +187,7 @@ export class LiveConnection {
   private retry(reason: string): void {
     if (this.closed) return;
     this.teardown();
-    if (this.attempt >= MAX_RETRIES) {
+    if (this.attempt >= this.maxRetries) {
       this.options.onState({ kind: 'failed', reason });
       return;
     }
@@ -164,6 +198,7 @@ export class LiveConnection {
   }
 
   private teardown(): void {
+    window.clearTimeout(this.answerTimer);
     const { signaling, pc } = this;
     this.signaling = undefined;
     this.pc = undefined;

@@ -2,8 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 import type { Device } from '../../../lambda/contract/types';
 import { ApiError, call } from '../api';
 import { Message } from '../ui/message';
-import { LiveConnection, type LiveState } from './live-connection';
-import { readStats, type LiveStats } from './live-stats';
+import { LiveConnection, type LiveState } from '../live/viewer-connection';
+import { readStats, type LiveStats } from '../live/live-stats';
 
 const STATE_TEXT: Record<LiveState['kind'], string> = {
   connecting: 'Connecting…',

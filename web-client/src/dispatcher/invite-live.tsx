@@ -1,0 +1,145 @@
+import { useEffect, useId, useRef, useState } from 'react';
+import type { InviteStatus } from '../../../lambda/contract/types';
+import { ApiError, call } from '../api';
+import { readStats, type LiveStats } from '../live/live-stats';
+import { LiveConnection, type LiveState } from '../live/viewer-connection';
+import { Message } from '../ui/message';
+import { dispatcherProblem } from './problems';
+
+const STATE_TEXT: Record<LiveState['kind'], string> = {
+  connecting: 'Connecting…',
+  live: 'Live',
+  reconnecting: 'Waiting for the caller’s video…',
+  failed: 'Could not connect',
+};
+
+/**
+ * The caller's live video, watched as VIEWER on the invite's channel. Relay only makes both
+ * sides use the TURN relay, so the caller never learns the centre's network addresses.
+ */
+export function InviteLive({
+  inviteId,
+  status,
+  onUnauthorized,
+}: {
+  inviteId: string;
+  status: InviteStatus;
+  onUnauthorized: () => void;
+}) {
+  const relayId = useId();
+  const video = useRef<HTMLVideoElement>(null);
+  const [watching, setWatching] = useState(false);
+  const [relayOnly, setRelayOnly] = useState(false);
+  const [state, setState] = useState<LiveState>({ kind: 'connecting' });
+  const [stats, setStats] = useState<LiveStats>({});
+  const ended = status === 'ended' || status === 'revoked' || status === 'expired';
+
+  useEffect(() => {
+    if (!watching || ended) return;
+    const connection = new LiveConnection({
+      mintSession: async () => {
+        try {
+          return await call('createInviteSession', { params: { inviteId } });
+        } catch (err) {
+          if (err instanceof ApiError && err.code === 'UNAUTHORIZED') onUnauthorized();
+          throw new Error(dispatcherProblem(err), { cause: err });
+        }
+      },
+      onState: setState,
+      onStream: (stream) => {
+        if (video.current && video.current.srcObject !== stream) video.current.srcObject = stream;
+      },
+      relayOnly,
+      // The caller may not have started yet: keep trying while the view is open.
+      maxRetries: 40,
+      answerTimeoutMs: 6000,
+    });
+    connection.start();
+    let sample: Awaited<ReturnType<typeof readStats>>[1] | undefined;
+    const timer = window.setInterval(() => {
+      const pc = connection.peerConnection;
+      if (!pc) return;
+      void readStats(pc, sample).then(([next, at]) => {
+        sample = at;
+        setStats(next);
+      });
+    }, 1000);
+    return () => {
+      window.clearInterval(timer);
+      connection.close();
+      setState({ kind: 'connecting' });
+    };
+  }, [watching, relayOnly, ended, inviteId, onUnauthorized]);
+
+  return (
+    <section className="stack" aria-labelledby={`${relayId}-title`} data-testid="invite-live">
+      <div className="live-head">
+        <h3 id={`${relayId}-title`}>Live video</h3>
+        {watching && !ended ? (
+          <span
+            className={`badge live-${state.kind}`}
+            data-testid="invite-live-state"
+            data-state={state.kind}
+          >
+            {STATE_TEXT[state.kind]}
+          </span>
+        ) : null}
+        <label className="check" htmlFor={relayId}>
+          <input
+            id={relayId}
+            type="checkbox"
+            checked={relayOnly}
+            onChange={(e) => setRelayOnly(e.target.checked)}
+            data-testid="relay-only"
+          />
+          Relay only
+        </label>
+        {ended ? null : watching ? (
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => setWatching(false)}
+            data-testid="unwatch"
+          >
+            Stop watching
+          </button>
+        ) : (
+          <button type="button" className="primary" onClick={() => setWatching(true)} data-testid="watch">
+            Watch live
+          </button>
+        )}
+      </div>
+      <p className="hint">
+        Relay only sends the video through a TURN relay, so the caller never learns this centre’s network
+        addresses. It needs a relay server; without one the video cannot connect.
+      </p>
+      {watching && !ended ? (
+        <div className="live-frame">
+          <video ref={video} autoPlay playsInline muted data-testid="invite-live-video" />
+          {state.kind === 'live' ? (
+            <dl className="live-stats">
+              <div>
+                <dt>Picture</dt>
+                <dd>{stats.width && stats.height ? `${stats.width}×${stats.height}` : '—'}</dd>
+              </div>
+              <div>
+                <dt>fps</dt>
+                <dd>{stats.fps ?? '—'}</dd>
+              </div>
+              <div>
+                <dt>Path</dt>
+                <dd data-testid="invite-live-path">{stats.path ?? '—'}</dd>
+              </div>
+            </dl>
+          ) : null}
+        </div>
+      ) : null}
+      {ended ? <p className="muted">This invite has ended; there is no live video.</p> : null}
+      {watching && state.kind === 'failed' ? (
+        <Message kind="error" testId="invite-live-error">
+          {state.reason}
+        </Message>
+      ) : null}
+    </section>
+  );
+}

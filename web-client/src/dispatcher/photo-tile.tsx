@@ -1,0 +1,135 @@
+import { useEffect, useRef, useState } from 'react';
+import type { Photo } from '../../../lambda/contract/types';
+import { ApiError, call } from '../api';
+import { sha256Hex } from '../live/sha256';
+import { dispatcherProblem } from './problems';
+
+type Loaded = { src: string; sha256: string };
+
+/** Downloads a photo and recomputes its SHA-256 from the bytes received. */
+async function download(url: string): Promise<Loaded> {
+  const res = await fetch(url, { credentials: 'omit', referrerPolicy: 'no-referrer', cache: 'no-store' });
+  if (!res.ok) throw new Error(`The photo could not be downloaded (${res.status})`);
+  const blob = await res.blob();
+  return { src: URL.createObjectURL(blob), sha256: await sha256Hex(blob) };
+}
+
+/**
+ * One photo: blurred until clicked; the click reveals it (the API writes the reveal to the audit
+ * trail and answers with a fresh link), and a second click enlarges it. The SHA-256 is
+ * recomputed from the downloaded bytes and checked against the one recorded at upload.
+ */
+export function PhotoTile({
+  inviteId,
+  photo,
+  onUnauthorized,
+}: {
+  inviteId: string;
+  photo: Photo;
+  onUnauthorized: () => void;
+}) {
+  const [loaded, setLoaded] = useState<Loaded>();
+  const [revealed, setRevealed] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const dialog = useRef<HTMLDialogElement>(null);
+  // The listing's link changes on every refresh; the first one is enough for the preview.
+  const firstUrl = useRef(photo.url);
+
+  useEffect(() => {
+    let live = true;
+    let made: string | undefined;
+    download(firstUrl.current)
+      .then((l) => {
+        made = l.src;
+        if (live) setLoaded(l);
+        else URL.revokeObjectURL(l.src);
+      })
+      .catch((err: Error) => live && setError(err.message));
+    return () => {
+      live = false;
+      if (made) URL.revokeObjectURL(made);
+    };
+  }, [photo.photoId]);
+
+  const reveal = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      const { url } = await call('revealPhoto', { params: { inviteId, photoId: photo.photoId } });
+      const fresh = await download(url);
+      setLoaded((prev) => {
+        if (prev) URL.revokeObjectURL(prev.src);
+        return fresh;
+      });
+      setRevealed(true);
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'UNAUTHORIZED') onUnauthorized();
+      setError(err instanceof ApiError ? dispatcherProblem(err) : (err as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const hashOk = loaded ? loaded.sha256 === photo.sha256 : undefined;
+  const taken = new Date(photo.takenAt).toLocaleTimeString();
+  const label = revealed ? `Enlarge photo taken at ${taken}` : `Reveal photo taken at ${taken}`;
+
+  return (
+    <>
+      <button
+        type="button"
+        className="photo-tile"
+        aria-label={label}
+        disabled={busy}
+        onClick={() => (revealed ? dialog.current?.showModal() : void reveal())}
+        data-testid="photo-tile"
+        data-photo-id={photo.photoId}
+        data-revealed={revealed}
+      >
+        {loaded ? (
+          <img src={loaded.src} alt="" className={revealed ? undefined : 'blurred'} data-testid="photo-img" />
+        ) : (
+          <span className="muted">{error ? 'Not available' : 'Loading…'}</span>
+        )}
+        <span>
+          {taken} · {Math.round(photo.size / 1024)} KB{' '}
+          {hashOk === true ? (
+            <span
+              className="hash-ok"
+              title={`SHA-256 ${photo.sha256}`}
+              data-testid="photo-hash"
+              data-ok="true"
+            >
+              ✓ intact
+            </span>
+          ) : hashOk === false ? (
+            <span className="hash-bad" role="alert" data-testid="photo-hash" data-ok="false">
+              ⚠ differs from the upload
+            </span>
+          ) : null}
+        </span>
+        {!revealed && loaded ? <span className="muted">Click to reveal</span> : null}
+      </button>
+      {error && loaded ? (
+        <p className="message message-error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      <dialog ref={dialog} aria-label={`Photo taken at ${taken}`} data-testid="photo-dialog">
+        {loaded && revealed ? (
+          <img className="photo-large" src={loaded.src} alt={`Photo taken at ${taken}`} />
+        ) : null}
+        <p className="muted">
+          SHA-256 <code data-testid="photo-sha256">{loaded?.sha256}</code>{' '}
+          {hashOk ? '(matches the upload)' : '(does not match the upload)'}
+        </p>
+        <form method="dialog">
+          <button type="submit" className="secondary">
+            Close
+          </button>
+        </form>
+      </dialog>
+    </>
+  );
+}
