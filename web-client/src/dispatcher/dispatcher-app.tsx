@@ -52,32 +52,56 @@ export function DispatcherApp() {
       <TopBar email={email} onSignOut={signOut} />
       <main className="page stack dispatcher" id="main" data-testid="dispatcher-console">
         <h1>Show me</h1>
-        <InviteForm onCreated={onCreated} onUnauthorized={onUnauthorized} />
-        {selected ? (
-          <InviteDetail
-            key={selected}
-            inviteId={selected}
-            onClose={() => setSelected(undefined)}
-            onChanged={() => void refresh()}
-            onUnauthorized={onUnauthorized}
-          />
-        ) : null}
-        <section className="stack" aria-labelledby="invites-title">
-          <h2 id="invites-title">Invites</h2>
-          {listError ? (
-            <Message kind="error" testId="invites-error">
-              {listError}
-            </Message>
-          ) : null}
-          {invites === undefined ? (
-            <p className="muted" role="status">
-              Loading…
-            </p>
+        <div className="console">
+          <div className="stack">
+            <InviteForm onCreated={onCreated} onUnauthorized={onUnauthorized} />
+            <InviteSection invites={invites} error={listError} selected={selected} onSelect={setSelected} />
+          </div>
+          {selected ? (
+            <InviteDetail
+              key={selected}
+              inviteId={selected}
+              onClose={() => setSelected(undefined)}
+              onChanged={() => void refresh()}
+              onUnauthorized={onUnauthorized}
+            />
           ) : (
-            <InviteList invites={invites} selected={selected} onSelect={setSelected} />
+            <p className="card muted" data-testid="no-selection">
+              Send an invite, or choose one from the list, to see its live video, photos and location.
+            </p>
           )}
-        </section>
+        </div>
       </main>
     </>
+  );
+}
+
+function InviteSection({
+  invites,
+  error,
+  selected,
+  onSelect,
+}: {
+  invites?: Invite[];
+  error?: string;
+  selected?: string;
+  onSelect: (inviteId: string) => void;
+}) {
+  return (
+    <section className="stack" aria-labelledby="invites-title">
+      <h2 id="invites-title">Invites</h2>
+      {error ? (
+        <Message kind="error" testId="invites-error">
+          {error}
+        </Message>
+      ) : null}
+      {invites === undefined ? (
+        <p className="muted" role="status">
+          Loading…
+        </p>
+      ) : (
+        <InviteList invites={invites} selected={selected} onSelect={onSelect} />
+      )}
+    </section>
   );
 }
