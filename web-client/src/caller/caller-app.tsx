@@ -21,7 +21,7 @@ type Phase =
 type ClosedReason = 'missing' | 'invalid' | 'in-use' | 'revoked' | 'expired' | 'ended';
 
 /** While the page is open, it asks this often whether the link still stands (revoked, expired). */
-const STATUS_POLL_MS = 5000;
+const STATUS_POLL_MS = 8000;
 
 /** The caller's page: consent first, then live video, photos and location, in their language. */
 export function CallerApp({ apiUrl, token }: { apiUrl: string; token: string }) {

@@ -60,6 +60,20 @@ export function LivePanel({
     setState(next);
   }, []);
 
+  // The camera can end underneath the page (another app or the photo picker took it, or it
+  // was unplugged): then say the video stopped and offer to start it again.
+  const watchForEnd = useCallback(
+    (media: MediaStream) => {
+      for (const track of media.getVideoTracks()) {
+        track.onended = () => {
+          if (stream.current === media && media.getVideoTracks().every((t) => t.readyState === 'ended'))
+            stop();
+        };
+      }
+    },
+    [stop],
+  );
+
   const start = useCallback(async () => {
     const mine = ++generation.current;
     setState({ kind: 'starting' });
@@ -79,6 +93,7 @@ export function LivePanel({
       return;
     }
     stream.current = media;
+    watchForEnd(media);
     setFacing('environment');
     setMuted(false);
     if (preview.current) preview.current.srcObject = media;
@@ -103,7 +118,7 @@ export function LivePanel({
     });
     connection.current = conn;
     conn.start();
-  }, [api, onFinal]);
+  }, [api, onFinal, watchForEnd]);
 
   // The slow notice: no viewer connected within a few seconds of starting.
   const watching = state.kind === 'watched';
@@ -133,6 +148,7 @@ export function LivePanel({
       const [video] = fresh.getVideoTracks();
       if (!video) return;
       current.addTrack(video);
+      watchForEnd(current);
       await connection.current?.replaceTrack(video);
       setFacing(next);
     } catch {
