@@ -1,22 +1,32 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page, Request, WebSocket } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { LocalOutputs } from '../../lambda/contract/types';
 import { bindOnPage, launchChromium, phonePage, signIn } from '../support/browser';
 import { REPO_ROOT } from '../support/paths';
 import { startCloud, stopCloud } from '../support/start-cloud';
+import { countRequestsBeforeOffer } from './requests';
+import { openSeedViewer } from './seed-run';
 
 /**
  * `npm run bench`, live view: click "Watch live" → first rendered frame, in Chromium against a
- * local cloud of its own on loopback, and the requests made one after another before the offer.
+ * local cloud of its own, side by side with the seed's way of connecting, and the requests each
+ * makes one after another before its offer.
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const STATE_DIR = join(REPO_ROOT, '.local-bench');
+/**
+ * Round-trip times added to every request the pages make (Chromium's network emulation): loopback
+ * as it is, and a phone on a good mobile network, where each request made in series costs a trip.
+ */
+const RTTS = (process.env.BENCH_RTTS ?? '0,60').split(',').map(Number);
 
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const cloud = await startCloud(STATE_DIR);
-  const browser = await launchChromium();
+  // Chromium counts a page served by request interception (the seed's page) as public, and so
+  // would refuse its connections to loopback; nothing else differs between the two viewers.
+  const browser = await launchChromium(['--disable-features=LocalNetworkAccessChecks']);
   try {
     const outputs = JSON.parse(readFileSync(join(STATE_DIR, 'outputs.json'), 'utf8')) as LocalOutputs;
     const device = outputs.demo.devices[0]!;
@@ -24,34 +34,64 @@ async function main(): Promise<void> {
     await signIn(page, outputs.webUrl, outputs.demo.owner);
     await bindOnPage(page, device);
 
-    // One warm-up, so the first measured run is not paying for module loading and JIT.
-    await watchOnce(page, device.serial);
-    const times: number[] = [];
-    let sequential = 0;
-    for (let i = 0; i < RUNS; i++) {
-      const run = await watchOnce(page, device.serial);
-      times.push(run.ms);
-      sequential = run.requestsBeforeOffer;
-    }
-    const sorted = [...times].sort((a, b) => a - b);
-    const pick = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
-    const result = {
-      runs: RUNS,
-      clickToFirstFrameMs: {
-        median: pick(0.5),
-        p10: pick(0.1),
-        p90: pick(0.9),
-        min: sorted[0],
-        max: sorted[sorted.length - 1],
-      },
-      sequentialRequestsBeforeOffer: sequential,
-      targets: { medianMs: 250, sequentialRequests: 2 },
+    const seed = await openSeedViewer(page.context(), outputs, device.serial);
+    const ours = { page, watch: () => watchOnce(page, device.serial) };
+    // A page in a background tab gets no animation frames, so each viewer is brought to the front.
+    const watch = async (viewer: typeof ours) => {
+      await viewer.page.bringToFront();
+      return viewer.watch();
     };
+
+    const scenarios = [];
+    for (const rttMs of RTTS) {
+      for (const viewer of [ours, seed]) await emulateRoundTrip(viewer.page, rttMs);
+      // One warm-up each, then the two viewers take turns, so a busy moment hits both alike.
+      await watch(ours);
+      await watch(seed);
+      const runs = { sightline: [] as number[], seed: [] as number[] };
+      const sequential = { sightline: 0, seed: 0 };
+      for (let i = 0; i < RUNS; i++) {
+        for (const [name, viewer] of [
+          ['sightline', ours],
+          ['seed', seed],
+        ] as const) {
+          const run = await watch(viewer);
+          runs[name].push(run.ms);
+          sequential[name] = run.requestsBeforeOffer;
+        }
+      }
+      const sightline = summarise(runs.sightline);
+      const theirs = summarise(runs.seed);
+      scenarios.push({
+        roundTripMs: rttMs,
+        clickToFirstFrameMs: { sightline, seed: theirs },
+        seedOverSightline: Math.round((theirs.median / sightline.median) * 100) / 100,
+        sequentialRequestsBeforeOffer: sequential,
+      });
+    }
+    const result = { runs: RUNS, scenarios, targets: { medianMs: 250, sequentialRequests: 2 } };
     console.log(JSON.stringify(result, null, 2));
   } finally {
     await browser.close();
     await stopCloud(cloud);
   }
+}
+
+async function emulateRoundTrip(page: Page, latency: number): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency,
+    downloadThroughput: -1,
+    uploadThroughput: -1,
+  });
+}
+
+function summarise(times: number[]) {
+  const sorted = [...times].sort((a, b) => a - b);
+  const pick = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+  return { median: pick(0.5), p10: pick(0.1), p90: pick(0.9), min: sorted[0]!, max: sorted.at(-1)! };
 }
 
 /**
@@ -60,20 +100,7 @@ async function main(): Promise<void> {
  */
 async function watchOnce(page: Page, serial: string): Promise<{ ms: number; requestsBeforeOffer: number }> {
   const row = page.getByTestId(`device-${serial}`);
-  let counting = true;
-  let requests = 0;
-  const onRequest = (r: Request) => {
-    if (counting && /\/(api|aws)\//.test(r.url())) requests += 1;
-  };
-  const onSocket = (ws: WebSocket) => {
-    if (!counting) return;
-    requests += 1;
-    ws.on('framesent', (frame) => {
-      if (String(frame.payload).includes('SDP_OFFER')) counting = false;
-    });
-  };
-  page.on('request', onRequest);
-  page.on('websocket', onSocket);
+  const counter = countRequestsBeforeOffer(page, /\/(api|aws)\//);
   // A script string, not a function: tsx's name-keeping helper does not exist in the page.
   const ms = await page.evaluate<number>(`new Promise((resolve, reject) => {
     const started = performance.now();
@@ -91,11 +118,10 @@ async function watchOnce(page: Page, serial: string): Promise<{ ms: number; requ
     button.click();
     waitForVideo();
   })`);
-  page.off('request', onRequest);
-  page.off('websocket', onSocket);
+  const requestsBeforeOffer = counter.stop();
   await row.getByTestId('live-close').click();
   await row.getByTestId('live-view').waitFor({ state: 'detached' });
-  return { ms: Math.round(ms), requestsBeforeOffer: requests };
+  return { ms: Math.round(ms), requestsBeforeOffer };
 }
 
 main().catch((err: Error) => {
