@@ -13,6 +13,7 @@ import { createCognitoProxy } from './cognito-proxy';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './constants';
 import { startDynamo } from './dynamodb';
 import { createGateway } from './gateway';
+import { startLocalIot } from './iot';
 import { Outbox } from './outbox';
 import { createOutboxPage } from './outbox-page';
 import { ensurePortFree } from './ports';
@@ -119,6 +120,10 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       AWS_ENDPOINT_URL_STS: aws.endpoints.sts,
       AWS_ENDPOINT_URL_KINESIS_VIDEO: aws.endpoints.kinesisvideo,
     });
+    // AWS IoT: the broker, fleet provisioning and the credentials provider, on ports of their own
+    // (they authenticate clients by certificate, which the web origin must not ask browsers for).
+    const iot = await startLocalIot({ stateDir, persist: options.persist, tls, aws, log: options.log });
+    stoppers.unshift(() => iot.stop());
 
     const webConfig: WebConfig = {
       region: LOCAL_REGION,
@@ -180,6 +185,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         ...aws.endpoints,
       },
       tables: dynamo.tableNames,
+      iot: iot.outputs,
       demo,
     };
     const outputsPath = join(stateDir, 'outputs.json');

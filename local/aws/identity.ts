@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { LOCAL_ACCOUNT, LOCAL_CREDENTIALS } from '../constants';
-import { evaluateSession, parsePolicy, type PolicyDocument } from './policy';
+import { evaluateSession, parsePolicy, type PolicyDocument, type RequestContext } from './policy';
 
 /**
  * Who may call the emulated AWS services: the local admin key (standing for the Lambda functions'
@@ -45,6 +45,8 @@ export type Principal =
       sessionName: string;
       sourceIdentity?: string;
       sessionPolicy?: PolicyDocument;
+      /** Policy variables fixed when the session was issued, e.g. `credentials-iot:ThingName`. */
+      context?: RequestContext;
     };
 
 export interface StoredCredential {
@@ -119,7 +121,13 @@ export class IdentityStore {
   authorize(principal: Principal, action: string, resource: string): Authorization {
     if (principal.kind === 'admin') return { allowed: true };
     const role = this.roles.get(principal.roleArn);
-    const { decision, reason } = evaluateSession(role?.policy, principal.sessionPolicy, action, resource);
+    const { decision, reason } = evaluateSession(
+      role?.policy,
+      principal.sessionPolicy,
+      action,
+      resource,
+      principal.context,
+    );
     if (decision === 'Allowed') return { allowed: true };
     return {
       allowed: false,

@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { IdentityStore, type RoleDefinition } from './identity';
+import { IdentityStore, randomId, type RoleDefinition } from './identity';
 import { createKvsControl } from './kvs-control';
 import { ChannelStore, type Channel } from './kvs-channels';
 import { createSignaling, type SignalingLimits } from './signaling';
@@ -39,6 +40,18 @@ export interface LocalAws {
   endpoints: { sts: string; kinesisvideo: string };
   /** Registers (or replaces) a role STS may issue sessions for. */
   registerRole(role: RoleDefinition): void;
+  /**
+   * Issues a session of a role for an AWS service that assumes it on a caller's behalf (the IoT
+   * credentials provider), as STS does for that service: the role must trust `service`, and the
+   * session keeps `context` for the policy variables its role policy names.
+   */
+  issueServiceSession(input: {
+    roleArn: string;
+    service: string;
+    sessionName: string;
+    durationSeconds: number;
+    context: Record<string, string>;
+  }): { accessKeyId: string; secretAccessKey: string; sessionToken: string; expiration: string };
   /** Creates a signaling channel in-process, as CreateSignalingChannel would; returns it. */
   createChannel(input: { name: string; messageTtlSeconds?: number; tags?: Record<string, string> }): Channel;
   /** A channel by name, if it exists (for in-process callers such as the demo device). */
@@ -75,6 +88,34 @@ export function createLocalAws(options: LocalAwsOptions): LocalAws {
   return {
     endpoints: { sts: `${options.origin}${STS_PATH}`, kinesisvideo: `${options.origin}${KVS_PATH}` },
     registerRole: (role) => identities.registerRole(role),
+    issueServiceSession(input) {
+      const role = identities.role(input.roleArn);
+      if (!role || !role.trustedPrincipals.includes(input.service)) {
+        throw new Error(`Role ${input.roleArn} does not trust ${input.service}`);
+      }
+      const duration = Math.min(input.durationSeconds, role.maxSessionDurationSeconds);
+      const expiresAt = Math.floor((now() + duration * 1000) / 1000) * 1000;
+      const credential = {
+        accessKeyId: `ASIA${randomId(16)}`,
+        secretAccessKey: randomBytes(30).toString('base64'),
+        sessionToken: randomBytes(240).toString('base64'),
+      };
+      identities.addCredential({
+        ...credential,
+        expiresAt,
+        principal: {
+          kind: 'session',
+          arn: `arn:aws:sts::${role.arn.split(':')[4]!}:assumed-role/${role.name}/${input.sessionName}`,
+          userId: `${role.id}:${input.sessionName}`,
+          account: role.arn.split(':')[4]!,
+          roleArn: role.arn,
+          sessionName: input.sessionName,
+          context: { ...input.context },
+        },
+      });
+      identities.prune(now());
+      return { ...credential, expiration: new Date(expiresAt).toISOString().replace('.000Z', 'Z') };
+    },
     createChannel: (input) => channels.create(input, now()),
     channel: (name) => channels.byName(name),
     injectSignaling: (arn, type) => signaling.inject(arn, type),

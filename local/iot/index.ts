@@ -1,0 +1,170 @@
+import type { Context } from 'aws-lambda';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import {
+  PRESENCE_RULE_SQL,
+  REGISTRATION_RULE_SQL,
+  type PreProvisioningHookEvent,
+  type PreProvisioningHookResult,
+} from '../../lambda/contract/iot-events';
+import type { LocalIotOutputs } from '../../lambda/contract/types';
+import type { LocalAws } from '../aws';
+import { LOCAL_ACCOUNT, LOCAL_REGION } from '../constants';
+import type { LocalTls } from '../tls';
+import { startBroker } from './broker';
+import { ensureClaimCertificate, ensureIotCa } from './ca';
+import { startCredentialsProvider, type RoleAlias } from './credentials-provider';
+import {
+  CLAIM_POLICY_NAME,
+  claimPolicy,
+  CREDENTIALS_PROVIDER_PRINCIPAL,
+  DEVICE_POLICY_NAME,
+  DEVICE_ROLE_ARN,
+  devicePolicy,
+  deviceRolePolicy,
+  ROLE_ALIAS,
+  TEMPLATE_NAME,
+} from './policies';
+import { createProvisioning } from './provisioning';
+import { IotRegistry } from './registry';
+import { parseRule } from './rules';
+import { ShadowService } from './shadow';
+import { cameraTemplate } from './template';
+
+/**
+ * The local cloud's AWS IoT: the message broker (MQTT over TLS with client certificates), fleet
+ * provisioning by claim with the real pre-provisioning hook, the Device Shadow service, the
+ * lifecycle events and the topic rules that feed the real registration and presence handlers, and
+ * the credentials provider in front of the device role.
+ */
+
+export interface LocalIotOptions {
+  stateDir: string;
+  /** Keep the registry (certificates, things) across restarts. */
+  persist: boolean;
+  tls: LocalTls;
+  aws: LocalAws;
+  log: (line: string) => void;
+}
+
+export interface LocalIot {
+  outputs: LocalIotOutputs;
+  stop(): Promise<void>;
+}
+
+type Handler<E, R> = (event: E, context: Context) => Promise<R>;
+
+export async function startLocalIot(options: LocalIotOptions): Promise<LocalIot> {
+  const dir = join(options.stateDir, 'iot');
+  const now = Date.now;
+  const ca = await ensureIotCa(dir);
+  const claim = await ensureClaimCertificate(ca, join(dir, 'claim'));
+  const registry = new IotRegistry(options.persist ? join(dir, 'registry.json') : undefined);
+
+  // What the stack creates on AWS: the two IoT policies, the claim certificate with its policy,
+  // the device role trusted by the credentials provider, and the role alias in front of it.
+  registry.putPolicy(CLAIM_POLICY_NAME, claimPolicy(TEMPLATE_NAME));
+  registry.putPolicy(DEVICE_POLICY_NAME, devicePolicy(ROLE_ALIAS));
+  registry.addCertificate(claim.certificateId, claim.certificatePem, 'ACTIVE', now());
+  registry.attachPolicy(claim.certificateId, CLAIM_POLICY_NAME);
+  options.aws.registerRole({
+    arn: DEVICE_ROLE_ARN,
+    policy: deviceRolePolicy(),
+    trustedPrincipals: [CREDENTIALS_PROVIDER_PRINCIPAL],
+  });
+  const roleAliases = new Map<string, RoleAlias>([
+    [ROLE_ALIAS, { roleArn: DEVICE_ROLE_ARN, credentialDurationSeconds: 3600 }],
+  ]);
+
+  const tlsFiles = { certPem: options.tls.certPem, keyPem: options.tls.keyPem, clientCaPem: ca.certPem };
+  const credentials = await startCredentialsProvider({
+    registry,
+    roleAliases,
+    issue: (input) => options.aws.issueServiceSession({ ...input, service: CREDENTIALS_PROVIDER_PRINCIPAL }),
+    tls: tlsFiles,
+    log: options.log,
+  });
+  const credentialsEndpoint = `localhost:${credentials.port}`;
+
+  // The handlers read their configuration when first loaded, so they are loaded on first use.
+  const load = <E, R>(name: string) => {
+    let loaded: Promise<Handler<E, R>> | undefined;
+    return async (event: E): Promise<R> => {
+      loaded ??= import(`../../lambda/handlers/${name}`).then((m: { handler: Handler<E, R> }) => m.handler);
+      return (await loaded)(event, lambdaContext(name));
+    };
+  };
+  const hook = load<PreProvisioningHookEvent, PreProvisioningHookResult>('pre-provisioning-hook');
+  const provision = createProvisioning({
+    registry,
+    ca,
+    templates: new Map([
+      [
+        TEMPLATE_NAME,
+        {
+          template: cameraTemplate({ credentialsEndpoint, roleAlias: ROLE_ALIAS, region: LOCAL_REGION }),
+          hook,
+        },
+      ],
+    ]),
+    now,
+    log: options.log,
+  });
+
+  // The topic rules, with the SQL the stack deploys, each invoking its function asynchronously.
+  const rules = [
+    { name: 'device-presence', rule: parseRule(PRESENCE_RULE_SQL) },
+    { name: 'device-registered', rule: parseRule(REGISTRATION_RULE_SQL) },
+  ].map(({ name, rule }) => ({ name, rule, invoke: load<Record<string, unknown>, unknown>(name) }));
+
+  const broker = await startBroker({
+    registry,
+    shadows: new ShadowService(now),
+    provision,
+    onLifecycle(topic, event) {
+      for (const { name, rule, invoke } of rules) {
+        const input = rule.apply(topic, event as unknown as Record<string, unknown>);
+        if (!input) continue;
+        invoke(input).catch((err: Error) =>
+          options.log(`iot: rule ${name} failed: ${err.stack ?? err.message}`),
+        );
+      }
+    },
+    tls: tlsFiles,
+    now,
+    log: options.log,
+  });
+
+  return {
+    outputs: {
+      endpoint: `localhost:${broker.port}`,
+      credentialsEndpoint,
+      caCertPath: options.tls.caCertPath,
+      templateName: TEMPLATE_NAME,
+      roleAlias: ROLE_ALIAS,
+      claim: { certPath: claim.certPath, keyPath: claim.keyPath },
+    },
+    stop: async () => {
+      credentials.close();
+      await broker.close();
+    },
+  };
+}
+
+function lambdaContext(name: string): Context {
+  const deadline = Date.now() + 5_000;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `sightline-${name}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:sightline-${name}`,
+    memoryLimitInMB: '256',
+    awsRequestId: randomUUID(),
+    logGroupName: `/aws/lambda/sightline-${name}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
