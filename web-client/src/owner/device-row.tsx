@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { Device } from '../../../lambda/contract/types';
-import { formatAgo, formatDate, formatDateTime } from '../ui/format';
-import { DeviceStatus } from './device-status';
+import { formatDate, formatDateTime } from '../ui/format';
+import { DeviceStatus, LastSeen } from './device-status';
 import { LiveView } from './live-view';
 import { UnbindControl } from './unbind-control';
 
@@ -32,15 +32,7 @@ export function DeviceRow({
         <div>
           <dt>Last seen</dt>
           <dd data-testid="device-last-seen">
-            {device.online ? (
-              'Now'
-            ) : device.lastSeenAt ? (
-              <time dateTime={device.lastSeenAt} title={formatDateTime(device.lastSeenAt)}>
-                {formatAgo(device.lastSeenAt)}
-              </time>
-            ) : (
-              'Never'
-            )}
+            <LastSeen device={device} />
           </dd>
         </div>
         <div>

@@ -8,6 +8,8 @@ import { DeviceList } from './device-list';
 import { NoDevices } from './no-devices';
 
 const REFRESH_MS = 30_000;
+/** Refreshes closer together than this (focus right after becoming visible) are one. */
+const FOCUS_DEBOUNCE_MS = 2_000;
 
 type Load =
   { state: 'loading' } | { state: 'ready'; devices: Device[] } | { state: 'failed'; message: string };
@@ -48,21 +50,26 @@ export function DevicesPage({
     [onUnauthorized],
   );
 
-  // Load now, then keep online/offline fresh while the page is visible.
+  // Load now, then keep online/offline fresh: every 30 s while the page is visible, and at once
+  // when it is shown or focused again; nothing while hidden.
   useEffect(() => {
     const abort = new AbortController();
+    let last = Date.now();
     void refresh(abort.signal);
-    const timer = window.setInterval(() => {
-      if (document.visibilityState === 'visible') void refresh(abort.signal);
-    }, REFRESH_MS);
-    const onVisible = () => {
-      if (document.visibilityState === 'visible') void refresh(abort.signal);
+    const refreshIfVisible = () => {
+      // Coming back to a tab fires both visibilitychange and focus: one request is enough.
+      if (document.visibilityState !== 'visible' || Date.now() - last < FOCUS_DEBOUNCE_MS) return;
+      last = Date.now();
+      void refresh(abort.signal);
     };
-    document.addEventListener('visibilitychange', onVisible);
+    const timer = window.setInterval(refreshIfVisible, REFRESH_MS);
+    document.addEventListener('visibilitychange', refreshIfVisible);
+    window.addEventListener('focus', refreshIfVisible);
     return () => {
       abort.abort();
       window.clearInterval(timer);
-      document.removeEventListener('visibilitychange', onVisible);
+      document.removeEventListener('visibilitychange', refreshIfVisible);
+      window.removeEventListener('focus', refreshIfVisible);
     };
   }, [refresh]);
 
