@@ -5,6 +5,7 @@ import type { SightlineConfig } from './config';
 import { Api } from './constructs/api';
 import { Auth } from './constructs/auth';
 import { Data } from './constructs/data';
+import { DeviceFleet } from './constructs/device-fleet';
 import { WebHosting } from './constructs/web-hosting';
 import { pascalCase } from './naming';
 
@@ -20,6 +21,7 @@ export interface SightlineStackProps extends StackProps {
 export class SightlineStack extends Stack {
   public readonly auth: Auth;
   public readonly data: Data;
+  public readonly fleet: DeviceFleet;
   public readonly web: WebHosting;
   public readonly api: Api;
 
@@ -35,6 +37,12 @@ export class SightlineStack extends Stack {
 
     this.auth = new Auth(this, 'Auth', { retainData });
     this.data = new Data(this, 'Data', { retainData });
+    this.fleet = new DeviceFleet(this, 'Fleet', {
+      stage: config.stage,
+      devicesTable: this.data.tables.devices,
+      logRetentionDays,
+      logLevel,
+    });
     this.web = new WebHosting(this, 'Web', { region: config.region, logRetentionDays, retainData });
     this.api = new Api(this, 'Api', {
       userPool: this.auth.userPool,
