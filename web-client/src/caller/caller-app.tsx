@@ -36,6 +36,12 @@ export function CallerApp({ apiUrl, token }: { apiUrl: string; token: string }) 
     document.title = t.title;
   }, [locale, t]);
 
+  // After consent the buttons are gone: move focus to the first new heading, not the page top.
+  const activeNow = phase.kind === 'active';
+  useEffect(() => {
+    if (activeNow) document.getElementById('live-title')?.focus();
+  }, [activeNow]);
+
   const onProblem = useCallback((err: unknown) => {
     setPhase(phaseFor(err));
   }, []);

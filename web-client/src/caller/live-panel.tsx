@@ -199,7 +199,9 @@ export function LivePanel({
 
   return (
     <section className="card stack live-panel" aria-labelledby="live-title" data-testid="live-panel">
-      <h2 id="live-title">{t.liveHeading}</h2>
+      <h2 id="live-title" tabIndex={-1}>
+        {t.liveHeading}
+      </h2>
       <div className={`caller-frame${cameraOn ? '' : ' caller-frame-off'}`}>
         <video ref={preview} autoPlay playsInline muted data-testid="caller-preview" />
         {watching ? (

@@ -149,7 +149,8 @@ export class MasterConnection {
     };
     pc.onconnectionstatechange = () => {
       if (this.peers.get(viewerId) !== pc) return;
-      if (['failed', 'closed', 'disconnected'].includes(pc.connectionState)) this.closePeer(viewerId);
+      // 'disconnected' may recover by itself: not watched meanwhile, but kept.
+      if (['failed', 'closed'].includes(pc.connectionState)) this.closePeer(viewerId);
       else this.reportViewers();
     };
     await pc.setRemoteDescription(offer);
