@@ -1,5 +1,6 @@
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { request } from 'node:https';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { logger } from './logger';
 
 /**
@@ -47,6 +48,8 @@ export function customResourceHandler(name: string, work: CustomResourceWork) {
 
 function respond(url: string, body: Record<string, unknown>): Promise<void> {
   const payload = JSON.stringify(body);
+  // CloudFormation's URLs are HTTPS; plain HTTP serves tests that stand in for it.
+  const request = url.startsWith('http:') ? httpRequest : httpsRequest;
   return new Promise((resolve, reject) => {
     const req = request(
       url,
