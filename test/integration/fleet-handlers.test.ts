@@ -24,6 +24,9 @@ import { REPO_ROOT } from '../support/paths';
  * NODE_EXTRA_CA_CERTS only at startup), so its own KVS client reaches the emulator unchanged.
  */
 
+// The handlers' info logs (one line per decision) would bury the test report.
+process.env.POWERTOOLS_LOG_LEVEL = 'WARN';
+
 const admin = new KinesisVideoClient(sdkConfig(agent, ADMIN, outputs.awsEndpoints.kinesisvideo!));
 afterAll(() => admin.destroy());
 

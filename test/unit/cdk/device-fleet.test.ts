@@ -1,6 +1,6 @@
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { PRESENCE_RULE_SQL, REGISTRATION_RULE_SQL } from '../../../lambda/contract/iot-events';
-import { fleetNames } from '../../../lambda/core/fleet-policies';
+import { claimPolicy, devicePolicy, fleetNames } from '../../../lambda/core/fleet-policies';
 import { MASTER_ACTIONS } from '../../../lambda/core/kvs-policies';
 import type { SightlineStack } from '../../../lib/sightline-stack';
 import { synthSightline, testConfig } from './synth';
@@ -275,6 +275,17 @@ describe('IoT policies', () => {
       PolicyName: { Ref: claimPolicyId },
       Principal: { 'Fn::GetAtt': [certId, 'CertificateArn'] },
     });
+  });
+});
+
+describe('IoT limits', () => {
+  test('with the longest stage and region, policies fit in 2048 characters and the template name in 36', () => {
+    const longest = fleetNames('s'.repeat(20));
+    const where = { partition: 'aws-us-gov', region: 'ap-southeast-4', account: ACCOUNT };
+    expect(longest.template.length).toBeLessThanOrEqual(36);
+    expect(JSON.stringify(devicePolicy(where, longest.roleAlias)).length).toBeLessThanOrEqual(2048);
+    expect(JSON.stringify(claimPolicy(where, longest.template)).length).toBeLessThanOrEqual(2048);
+    for (const name of Object.values(longest)) expect(name).toMatch(/^[\w=,@-]{1,128}$/);
   });
 });
 
