@@ -30,6 +30,8 @@ export function InviteLive({
   const video = useRef<HTMLVideoElement>(null);
   const [watching, setWatching] = useState(false);
   const [relayOnly, setRelayOnly] = useState(false);
+  // The caller is usually on the phone as well: their stream's sound is off until asked for.
+  const [sound, setSound] = useState(false);
   const [state, setState] = useState<LiveState>({ kind: 'connecting' });
   const [stats, setStats] = useState<LiveStats>({});
   const ended = status === 'ended' || status === 'revoked' || status === 'expired';
@@ -94,6 +96,17 @@ export function InviteLive({
           />
           Relay only
         </label>
+        {watching && !ended ? (
+          <button
+            type="button"
+            className="secondary"
+            aria-pressed={sound}
+            onClick={() => setSound((on) => !on)}
+            data-testid="sound"
+          >
+            {sound ? 'Sound off' : 'Sound on'}
+          </button>
+        ) : null}
         {ended ? null : watching ? (
           <button
             type="button"
@@ -115,7 +128,7 @@ export function InviteLive({
       </p>
       {watching && !ended ? (
         <div className="live-frame">
-          <video ref={video} autoPlay playsInline muted data-testid="invite-live-video" />
+          <video ref={video} autoPlay playsInline muted={!sound} data-testid="invite-live-video" />
           {state.kind === 'live' ? (
             <dl className="live-stats">
               <div>
