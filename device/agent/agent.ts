@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { AgentConfig } from './config';
+import type { AgentConfig, SimulatedOptions } from './config';
 import { CredentialsProvider } from './credentials';
-import { engineSpec, type EngineContext } from './engines';
+import { engineSpec, simulatedSpec, type EngineContext } from './engines';
 import type { Log } from './log';
 import { provision } from './provisioning';
 import { ShadowReporter } from './shadow';
@@ -28,6 +28,7 @@ export class Agent {
   private shadow?: ShadowReporter;
   private credentials?: CredentialsProvider;
   private refreshTimer?: NodeJS.Timeout;
+  private ctx?: EngineContext;
 
   constructor(private readonly options: AgentOptions) {
     this.state = new DeviceState(options.config.stateDir);
@@ -35,6 +36,11 @@ export class Agent {
 
   async start(): Promise<void> {
     const { config, log } = this.options;
+    this.supervisor = this.createSupervisor();
+    // The simulated engine loads its runtime while the device provisions (the C SDK needs the
+    // thing name on its command line, so it starts afterwards).
+    if (config.engine === 'simulated')
+      this.supervisor.prewarm(simulatedSpec(config.engineOptions as SimulatedOptions));
     let thing: Thing;
     if (this.state.provisioned) {
       thing = this.state.state.thing!;
@@ -98,8 +104,19 @@ export class Agent {
       initial: { provisioned: true, streaming: false, version: AGENT_VERSION, engine: config.engine },
       log,
     });
-    this.supervisor = new Supervisor({
-      spec: () => engineSpec(config, ctx),
+    this.ctx = ctx;
+    this.supervisor!.start();
+    if (config.engine === 'simulated') {
+      // Fetched now, in parallel with the engine's start, so its first request finds them ready.
+      this.credentials.get().catch(() => undefined);
+      this.keepCredentialsFresh();
+    }
+  }
+
+  private createSupervisor(): Supervisor {
+    const { config, log } = this.options;
+    return new Supervisor({
+      spec: () => engineSpec(config, this.ctx!),
       ...config.supervision,
       log,
       onStart: () => this.options.onMilestone?.('engine-started'),
@@ -122,8 +139,6 @@ export class Agent {
         );
       },
     });
-    this.supervisor.start();
-    if (config.engine === 'simulated') this.keepCredentialsFresh();
   }
 
   /** Refreshes the credentials ahead of expiry, so a reconnect never waits for them. */

@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import type { AgentConfig, KvsCSdkOptions, SimulatedOptions } from './config';
 import type { EngineSpec } from './supervisor';
 
@@ -13,9 +14,6 @@ export interface SimulatedEngineSettings {
   fps: number;
   kinesisVideoEndpoint?: string;
 }
-
-/** The simulated engine's settings travel in this variable (JSON). */
-export const SIMULATED_ENGINE_ENV = 'SIGHTLINE_SIMULATED_ENGINE';
 
 export interface EngineContext {
   thingName: string;
@@ -53,26 +51,44 @@ export function kvsCSdkSpec(options: KvsCSdkOptions, ctx: EngineContext): Engine
   };
 }
 
-/** The Node master, as this same program in engine mode (bundled or not). */
-export function simulatedSpec(options: SimulatedOptions, ctx: EngineContext): EngineSpec {
-  const settings: SimulatedEngineSettings = {
-    thingName: ctx.thingName,
-    region: ctx.region,
-    width: options.width,
-    height: options.height,
-    fps: options.fps,
-    ...(options.kinesisVideoEndpoint ? { kinesisVideoEndpoint: options.kinesisVideoEndpoint } : {}),
-  };
+/**
+ * Where the simulated engine's entry is: beside the agent's bundle, or (run from source) its
+ * TypeScript entry, with the same loader flags the agent runs with.
+ */
+export function simulatedEngineArgs(agentEntry = process.argv[1]!): string[] {
+  if (agentEntry.endsWith('.ts'))
+    return [...process.execArgv, join(dirname(agentEntry), '..', 'engines', 'simulated-main.ts')];
+  return [join(dirname(agentEntry), SIMULATED_ENGINE_BUNDLE)];
+}
+
+export const SIMULATED_ENGINE_BUNDLE = 'sightline-engine-simulated.mjs';
+
+/**
+ * The Node master, run from its own bundle (or source). Its settings come as
+ * the first IPC message, so it can be started before the thing is known (see `prewarm`).
+ */
+export function simulatedSpec(options: SimulatedOptions, ctx?: EngineContext): EngineSpec {
   return {
     command: process.execPath,
-    args: [...process.execArgv, process.argv[1]!, 'engine', 'simulated'],
-    env: {
-      ...process.env,
-      [SIMULATED_ENGINE_ENV]: JSON.stringify(settings),
-      ...(options.caPath ? { NODE_EXTRA_CA_CERTS: options.caPath } : {}),
-    },
+    args: simulatedEngineArgs(),
+    env: { ...process.env, ...(options.caPath ? { NODE_EXTRA_CA_CERTS: options.caPath } : {}) },
     ipc: true,
     stopSignal: 'SIGTERM',
+    ...(ctx
+      ? {
+          initMessage: {
+            type: 'settings',
+            settings: {
+              thingName: ctx.thingName,
+              region: ctx.region,
+              width: options.width,
+              height: options.height,
+              fps: options.fps,
+              ...(options.kinesisVideoEndpoint ? { kinesisVideoEndpoint: options.kinesisVideoEndpoint } : {}),
+            } satisfies SimulatedEngineSettings,
+          },
+        }
+      : {}),
   };
 }
 

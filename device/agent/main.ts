@@ -5,8 +5,7 @@ import { createLog } from './log';
 import { AGENT_VERSION } from './version';
 
 /**
- * `sightline-agent [--config /etc/sightline/agent.json]`, run by systemd.
- * `sightline-agent engine simulated` is the simulated engine, started by the agent itself.
+ * `sightline-agent [--config /etc/sightline/agent.json] [--check-config] [--version]`, run by systemd.
  *
  * SIGTERM (systemd stop) and SIGINT stop the engine, report streaming=false if the broker is
  * reachable and close MQTT, all within 2 s; a second signal, or the deadline, exits at once.
@@ -14,12 +13,6 @@ import { AGENT_VERSION } from './version';
 const STOP_DEADLINE_MS = 1800;
 
 async function main(): Promise<void> {
-  if (process.argv[2] === 'engine') {
-    if (process.argv[3] !== 'simulated') throw new Error(`unknown engine ${process.argv[3]}`);
-    const { runSimulatedEngine } = await import('../engines/simulated-engine');
-    await runSimulatedEngine();
-    return;
-  }
   const { values } = parseArgs({
     options: {
       config: { type: 'string', default: process.env.SIGHTLINE_AGENT_CONFIG ?? '/etc/sightline/agent.json' },

@@ -78,6 +78,9 @@ async function attempt(options: ProvisionOptions, key: string): Promise<Thing> {
     cert: readClaim(config.iot.claimCertPath),
     key: readClaim(config.iot.claimKeyPath),
   };
+  // The CSR (and the X.509 library behind it) is made while the TLS connection is set up.
+  const csr = createCsr(key, config.serial);
+  csr.catch(() => undefined);
   const client = await connectOnce(
     {
       host: config.iot.endpoint,
@@ -119,11 +122,10 @@ async function attempt(options: ProvisionOptions, key: string): Promise<Thing> {
       log('info', 'the stored ownership token has lapsed; requesting a new certificate');
     }
 
-    const csr = await createCsr(key, config.serial);
     const issued = await request<CreateFromCsrAccepted>(
       client,
       CREATE_FROM_CSR,
-      { certificateSigningRequest: csr },
+      { certificateSigningRequest: await csr },
       timeout,
       signal,
     );

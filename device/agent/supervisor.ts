@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type Serializable } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { Backoff } from './backoff';
 import type { Log } from './log';
@@ -19,6 +19,8 @@ export interface EngineSpec {
   stopSignal: NodeJS.Signals;
   /** An output line that means the engine is streaming (connected to signaling). */
   streamingLine?: RegExp;
+  /** Sent over IPC when the engine is started (or a pre-started one adopted). */
+  initMessage?: unknown;
 }
 
 export interface SupervisorOptions {
@@ -37,6 +39,7 @@ export interface SupervisorOptions {
 
 export class Supervisor {
   private child?: ChildProcess;
+  private warm?: ChildProcess;
   private restartTimer?: NodeJS.Timeout;
   private stopped = true;
   private runs = 0;
@@ -61,11 +64,32 @@ export class Supervisor {
     return this.child?.pid;
   }
 
+  /**
+   * Starts an engine process ahead of `start()`, so that its start-up (loading a runtime and its
+   * libraries) overlaps provisioning. `start()` then adopts it and sends it the spec's
+   * `initMessage`; a warm engine that dies first is simply forgotten.
+   */
+  prewarm(spec: EngineSpec): void {
+    if (!this.stopped || this.warm) return;
+    const child = this.spawnChild(spec);
+    this.warm = child;
+    const forget = () => {
+      if (this.warm === child) this.warm = undefined;
+    };
+    child.once('exit', forget);
+    child.once('error', forget);
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.restartTimer);
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const children = [this.child, this.warm].filter((c): c is ChildProcess => Boolean(c));
+    this.warm = undefined;
+    await Promise.all(children.map((child) => this.end(child)));
+  }
+
+  private async end(child: ChildProcess): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null || !child.pid) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill(this.options.spec().stopSignal);
     const timer = setTimeout(() => child.kill('SIGKILL'), this.options.killAfterMs ?? 1000);
@@ -79,24 +103,17 @@ export class Supervisor {
     const started = Date.now();
     const run = ++this.runs;
     this.options.onStart?.(run, delayMs);
-    this.options.log('info', 'starting the engine', { command: spec.command, run });
-    const child = spawn(spec.command, spec.args, {
-      env: spec.env,
-      stdio: spec.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+    const warm = this.warm;
+    this.warm = undefined;
+    const adopted = warm && warm.exitCode === null && warm.signalCode === null && warm.connected;
+    this.options.log('info', adopted ? 'starting the pre-started engine' : 'starting the engine', {
+      command: spec.command,
+      run,
     });
+    const child = adopted ? warm : this.spawnChild(spec);
+    if (!adopted && warm) void this.end(warm);
     this.child = child;
-    for (const stream of [child.stdout, child.stderr]) {
-      if (!stream) continue;
-      createInterface({ input: stream }).on('line', (line) => {
-        if (spec.streamingLine?.test(line)) this.setStreaming(true);
-        if (line.trim()) this.options.log('debug', 'engine', { line: line.slice(0, 500) });
-      });
-    }
-    child.on('message', (message) => {
-      const m = message as { type?: string; value?: unknown };
-      if (m.type === 'streaming') this.setStreaming(m.value === true);
-      else this.options.onMessage?.(message, child);
-    });
+    if (spec.initMessage !== undefined && child.connected) child.send(spec.initMessage as Serializable);
     let ended = false;
     const onEnd = (how: string) => {
       if (ended) return;
@@ -110,8 +127,33 @@ export class Supervisor {
       this.options.log('warn', 'the engine stopped; restarting', { how, ranMs, restartInMs: delay });
       this.restartTimer = setTimeout(() => this.launch(delay), delay);
     };
+    if (child.exitCode !== null || child.signalCode !== null) onEnd('exited before start');
     child.on('exit', (code, signal) => onEnd(signal ? `signal ${signal}` : `exit ${code}`));
     child.on('error', (err) => onEnd(`error ${err.message}`));
+  }
+
+  /** Spawns an engine with its output logged and its messages routed. */
+  private spawnChild(spec: EngineSpec): ChildProcess {
+    const child = spawn(spec.command, spec.args, {
+      env: spec.env,
+      stdio: spec.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
+    });
+    // An engine that cannot be spawned (ENOENT) reports it here; `launch` restarts it.
+    child.on('error', () => undefined);
+    for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
+      createInterface({ input: stream }).on('line', (line) => {
+        if (this.child === child && spec.streamingLine?.test(line)) this.setStreaming(true);
+        if (line.trim()) this.options.log('debug', 'engine', { line: line.slice(0, 500) });
+      });
+    }
+    child.on('message', (message) => {
+      const m = message as { type?: string; value?: unknown };
+      if (m.type === 'streaming') {
+        if (this.child === child) this.setStreaming(m.value === true);
+      } else this.options.onMessage?.(message, child);
+    });
+    return child;
   }
 
   private setStreaming(streaming: boolean): void {

@@ -8,7 +8,7 @@ import {
   KinesisVideoSignalingClient,
 } from '@aws-sdk/client-kinesis-video-signaling';
 import type { KvsCredentials } from '../agent/credentials';
-import { SIMULATED_ENGINE_ENV, type SimulatedEngineSettings } from '../agent/engines';
+import type { SimulatedEngineSettings } from '../agent/engines';
 
 /**
  * The `simulated` engine as a process of its own, run by the agent's supervisor exactly where the
@@ -16,17 +16,32 @@ import { SIMULATED_ENGINE_ENV, type SimulatedEngineSettings } from '../agent/eng
  * it gets its credentials from the agent (over the IPC channel) instead of calling the credentials
  * provider itself. It tells the agent when signaling is open, and it ends with the agent: when the
  * IPC channel closes, whether the agent stopped or was killed.
+ *
+ * It loads its libraries first and only then waits for its settings (the first IPC message), so
+ * the agent can start it while it is still provisioning and the thing name is not yet known.
  */
 export async function runSimulatedEngine(): Promise<void> {
+  // Node 20 is supported here; the SDK's notice about its future Node 22 floor is journal noise.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const send = process.send?.bind(process);
   if (!send) throw new Error('the simulated engine runs under the agent (no IPC channel)');
-  const settings = JSON.parse(process.env[SIMULATED_ENGINE_ENV] ?? '{}') as SimulatedEngineSettings;
+  // The agent is gone (stopped, or killed): a camera must not stream unsupervised.
+  process.once('disconnect', () => process.exit(0));
   const log = (line: string) => process.stdout.write(`${line}\n`);
 
+  let settle: (s: SimulatedEngineSettings) => void = () => undefined;
+  const settingsReceived = new Promise<SimulatedEngineSettings>((resolve) => (settle = resolve));
   let nextId = 0;
   const waiting = new Map<number, { resolve: (c: KvsCredentials) => void; reject: (e: Error) => void }>();
   process.on('message', (message) => {
-    const m = message as { type?: string; id?: number; credentials?: KvsCredentials; error?: string };
+    const m = message as {
+      type?: string;
+      id?: number;
+      credentials?: KvsCredentials;
+      error?: string;
+      settings?: SimulatedEngineSettings;
+    };
+    if (m.type === 'settings' && m.settings) return settle(m.settings);
     if (m.type !== 'credentials' || m.id === undefined) return;
     const w = waiting.get(m.id);
     waiting.delete(m.id);
@@ -42,6 +57,7 @@ export async function runSimulatedEngine(): Promise<void> {
     });
 
   const { startSimulatedCamera } = await import('./simulated-camera');
+  const settings = await settingsReceived;
   const camera = await startSimulatedCamera({
     width: settings.width,
     height: settings.height,
@@ -98,8 +114,6 @@ export async function runSimulatedEngine(): Promise<void> {
   const stop = () => void camera.stop().finally(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
-  // The agent is gone (stopped, or killed): a camera must not stream unsupervised.
-  process.once('disconnect', stop);
 }
 
 /**
