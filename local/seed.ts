@@ -5,12 +5,10 @@ import {
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { LocalOutputs } from '../lambda/contract/types';
-import { ddb } from '../lambda/core/clients';
 import { getDevice, registerDevice } from '../lambda/core/devices';
-import { requireEnv } from '../lambda/core/env';
+import { createOrganisation } from '../lambda/core/organisations';
 import { formatSecret, generateSecret, hashSecret } from '../lambda/core/secrets';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './constants';
 
@@ -47,25 +45,17 @@ export async function seedDemo(args: {
   } finally {
     cognito.destroy();
   }
-  await ddb
-    .send(
-      new PutCommand({
-        TableName: requireEnv('TABLE_ORGANISATIONS'),
-        Item: {
-          orgId: DEMO.orgId,
-          name: 'Demo Emergency Centre',
-          smsCredits: 100,
-          allowedCountries: ['BE', 'NL', 'FR', 'DE', 'ES', 'GB', 'IE', 'US'],
-          inviteLifetimeSeconds: 3600,
-          photoRetentionDays: 30,
-          senderId: 'Sightline',
-        },
-        ConditionExpression: 'attribute_not_exists(orgId)',
-      }),
-    )
-    .catch((err: Error) => {
-      if (err.name !== 'ConditionalCheckFailedException') throw err;
-    });
+  // Kept as it is when it exists already (its credits may have been spent or topped up).
+  await createOrganisation({
+    orgId: DEMO.orgId,
+    name: 'Demo Emergency Centre',
+    smsCredits: 100,
+    allowedCountries: ['BE', 'NL', 'FR', 'DE', 'ES', 'GB', 'IE', 'US'],
+    inviteLifetimeSeconds: 3600,
+    photoRetentionDays: 30,
+    senderId: 'Sightline',
+    locale: 'en',
+  });
   const device = await ensureDemoDevice(args.demoFile);
   return {
     owner: { ...DEMO.owner },

@@ -20,9 +20,6 @@ export type CitizenLocationRequest = FromSchema<typeof s.citizenLocationRequestS
 export type CitizenLinkRequest = FromSchema<typeof s.citizenLinkRequestSchema>;
 export type CitizenInvite = FromSchema<typeof s.citizenInviteSchema>;
 export type RevealPhotoResponse = FromSchema<typeof s.revealPhotoResponseSchema>;
-export type CitizenLinkRequest = FromSchema<typeof s.citizenLinkRequestSchema>;
-export type CitizenInvite = FromSchema<typeof s.citizenInviteSchema>;
-export type RevealPhotoResponse = FromSchema<typeof s.revealPhotoResponseSchema>;
 
 /**
  * The web client's `/config.json`. On AWS the stack writes it at deploy from its own values; on
@@ -77,4 +74,5 @@ export interface LocalIotOutputs {
   claim: { certPath: string; keyPath: string };
 }
 
-export type TableKey = 'devices' | 'bindAttempts' | 'organisations' | 'invites' | 'photos' | 'audit';
+export type TableKey =
+  'devices' | 'bindAttempts' | 'organisations' | 'invites' | 'inviteGuards' | 'photos' | 'audit';

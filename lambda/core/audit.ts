@@ -5,7 +5,15 @@ import { requireEnv } from './env';
 const RETENTION_SECONDS = 400 * 24 * 3600;
 
 export type AuditAction =
-  'device.bound' | 'device.unbound' | 'session.minted' | 'invite.sent' | 'invite.revoked' | 'photo.viewed';
+  | 'device.bound'
+  | 'device.unbound'
+  | 'session.minted'
+  | 'invite.sent'
+  | 'invite.revoked'
+  | 'invite.bound'
+  | 'invite.ended'
+  | 'invite.expired'
+  | 'photo.viewed';
 
 export interface AuditEntry {
   /** What it is about: `device#SL-0001`, `invite#inv_…`, `channel#…`. */

@@ -8,6 +8,8 @@ interface Bodies {
   createCitizenSession: t.CitizenSessionRequest;
   createCitizenPhoto: t.CitizenPhotoRequest;
   putCitizenLocation: t.CitizenLocationRequest;
+  getCitizenInvite: t.CitizenLinkRequest;
+  endCitizenSession: t.CitizenLinkRequest;
 }
 
 export type RequestBody<Op extends OperationId> = Op extends keyof Bodies ? Bodies[Op] : undefined;

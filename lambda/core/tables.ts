@@ -41,16 +41,31 @@ export const tables = {
   },
   /** Failed binding attempts per serial, known or not, so the lockout does not reveal which exist. */
   bindAttempts: { partitionKey: 'serial', ttl: 'expiresAt', env: 'TABLE_BIND_ATTEMPTS' },
-  organisations: { partitionKey: 'orgId', env: 'TABLE_ORGANISATIONS' },
+  organisations: {
+    partitionKey: 'orgId',
+    /** Every organisation in id order, for the operator's `npm run orgs -- list`. */
+    indexes: { byRegistry: { partitionKey: 'registry', sortKey: 'orgId' } },
+    env: 'TABLE_ORGANISATIONS',
+  },
   invites: {
     partitionKey: 'inviteId',
     ttl: 'expiresAtEpoch',
     indexes: {
       byOrg: { partitionKey: 'orgId', sortKey: 'createdAt' },
       byTokenHash: { partitionKey: 'tokenHash' },
+      /**
+       * Invites not yet ended, revoked or expired, by expiry: the cleanup reads those past it.
+       * Sparse: `expiryQueue` is set while the invite is active and removed when it stops.
+       */
+      byExpiry: { partitionKey: 'expiryQueue', sortKey: 'expiresAt' },
     },
     env: 'TABLE_INVITES',
   },
+  /**
+   * Invite rate windows (per dispatcher, per number) and the one-active-invite-per-number locks.
+   * Numbers appear only as hashes.
+   */
+  inviteGuards: { partitionKey: 'guard', ttl: 'expiresAt', env: 'TABLE_INVITE_GUARDS' },
   photos: { partitionKey: 'inviteId', sortKey: 'takenAtPhotoId', env: 'TABLE_PHOTOS' },
   /** Append-only: who did what to which device, invite or channel. */
   audit: { partitionKey: 'subject', sortKey: 'at', ttl: 'expiresAt', env: 'TABLE_AUDIT' },
