@@ -69,6 +69,11 @@ export class SightlineStack extends Stack {
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
     new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.auth.userPoolClient.userPoolClientId });
+    // What imaging a camera needs: where it connects, the template it provisions with, and the
+    // secret that holds the batch's claim certificate and key.
+    new CfnOutput(this, 'IotEndpoint', { value: this.fleet.claim.dataEndpoint });
+    new CfnOutput(this, 'ProvisioningTemplateName', { value: this.fleet.names.template });
+    new CfnOutput(this, 'ClaimSecretArn', { value: this.fleet.claim.secret.secretArn });
     for (const [key, table] of Object.entries(this.data.tables) as [TableKey, { tableName: string }][]) {
       new CfnOutput(this, `${pascalCase(key)}TableName`, { value: table.tableName });
     }

@@ -67,6 +67,9 @@ describe('outputs', () => {
         'ApiUrl',
         'UserPoolId',
         'UserPoolClientId',
+        'IotEndpoint',
+        'ProvisioningTemplateName',
+        'ClaimSecretArn',
         ...Object.keys(tables).map((key) => `${pascalCase(key)}TableName`),
       ].sort(),
     );
