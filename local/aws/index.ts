@@ -3,6 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { IdentityStore, randomId, type RoleDefinition } from './identity';
 import { createKvsControl } from './kvs-control';
+import { createS3, type BucketDefinition } from './s3';
+import { createSms, type SentText } from './sms';
 import { ChannelStore, type Channel } from './kvs-channels';
 import { createSignaling, type SignalingLimits } from './signaling';
 import { createSts } from './sts';
@@ -14,15 +16,21 @@ import { createSts } from './sts';
  * - `/aws/kvs`             the KVS control plane
  * - `/aws/kvs/https`       a channel's HTTPS endpoint (GetIceServerConfig)
  * - `/aws/kvs/signaling`   a channel's WSS endpoint (ConnectAsMaster / ConnectAsViewer)
+ * - `/aws/s3`              S3, path-style (presigned POST uploads, GET/HEAD objects)
+ * - `/aws/sms`             End User Messaging SMS (SendTextMessage, delivered to the outbox)
  */
 
 export { ADMIN_PRINCIPAL_ARN, type RoleDefinition } from './identity';
 export type { PolicyDocument } from './policy';
 export type { Channel } from './kvs-channels';
+export type { BucketDefinition } from './s3';
+export type { SentText } from './sms';
 
 const STS_PATH = '/aws/sts';
 const KVS_PATH = '/aws/kvs';
 const SIGNALING_PATH = '/aws/kvs/signaling';
+const S3_PATH = '/aws/s3';
+const SMS_PATH = '/aws/sms';
 
 export interface LocalAwsOptions {
   /** The HTTPS origin clients reach, e.g. `https://localhost:8443`. */
@@ -32,14 +40,20 @@ export interface LocalAwsOptions {
   /** The emulators' clock (epoch ms); tests move it to expire credentials and URLs. */
   now?: () => number;
   signaling?: Partial<SignalingLimits>;
+  /** Where S3 objects are kept; omit to keep them in memory. */
+  objectsDir?: string;
+  /** Where sent SMS go (the outbox); dropped if omitted. */
+  deliverSms?: (text: SentText) => void;
   log?: (line: string) => void;
 }
 
 export interface LocalAws {
   /** Override URLs keyed by SDK service id, for outputs.json and AWS_ENDPOINT_URL_*. */
-  endpoints: { sts: string; kinesisvideo: string };
+  endpoints: { sts: string; kinesisvideo: string; s3: string; 'pinpoint-sms-voice-v2': string };
   /** Registers (or replaces) a role STS may issue sessions for. */
   registerRole(role: RoleDefinition): void;
+  /** Creates (or updates) an S3 bucket with its CORS origins. */
+  createBucket(bucket: BucketDefinition): void;
   /**
    * Issues a session of a role for an AWS service that assumes it on a caller's behalf (the IoT
    * credentials provider), as STS does for that service: the role must trust `service`, and the
@@ -77,6 +91,8 @@ export function createLocalAws(options: LocalAwsOptions): LocalAws {
     now,
     endpoints: { wss: `${wssOrigin}${SIGNALING_PATH}`, https: `${options.origin}${KVS_PATH}/https` },
   });
+  const s3 = createS3({ identities, now, dir: options.objectsDir });
+  const sms = createSms({ identities, now, deliver: options.deliverSms ?? (() => undefined) });
   const signaling = createSignaling({
     identities,
     channels,
@@ -86,8 +102,14 @@ export function createLocalAws(options: LocalAwsOptions): LocalAws {
   });
 
   return {
-    endpoints: { sts: `${options.origin}${STS_PATH}`, kinesisvideo: `${options.origin}${KVS_PATH}` },
+    endpoints: {
+      sts: `${options.origin}${STS_PATH}`,
+      kinesisvideo: `${options.origin}${KVS_PATH}`,
+      s3: `${options.origin}${S3_PATH}`,
+      'pinpoint-sms-voice-v2': `${options.origin}${SMS_PATH}`,
+    },
     registerRole: (role) => identities.registerRole(role),
+    createBucket: (bucket) => s3.createBucket(bucket),
     issueServiceSession(input) {
       const role = identities.role(input.roleArn);
       if (!role || !role.trustedPrincipals.includes(input.service)) {
@@ -123,6 +145,14 @@ export function createLocalAws(options: LocalAwsOptions): LocalAws {
       const path = pathOf(req);
       if (path === STS_PATH || path === `${STS_PATH}/`) {
         await sts(req, res);
+        return true;
+      }
+      if (path.startsWith(`${S3_PATH}/`)) {
+        await s3.handle(req, res, (req.url ?? '/').slice(S3_PATH.length));
+        return true;
+      }
+      if (path === SMS_PATH || path === `${SMS_PATH}/`) {
+        await sms(req, res);
         return true;
       }
       if (path.startsWith(`${KVS_PATH}/`)) {

@@ -31,6 +31,11 @@ export interface SigV4Options {
   service: string;
   region: string;
   now: number;
+  /**
+   * The payload hash a presigned URL is signed with: the empty body's hash by default, and the
+   * literal `UNSIGNED-PAYLOAD` for S3's presigned URLs.
+   */
+  presignedPayloadHash?: string;
 }
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -164,7 +169,7 @@ export function verifyPresignedUrl(
     canonicalQuery(query, 'X-Amz-Signature'),
     headers,
     signedHeaders,
-    EMPTY_HASH,
+    options.presignedPayloadHash ?? EMPTY_HASH,
   );
   return checkSignature(
     canonicalRequest,
