@@ -18,6 +18,7 @@ import {
   CLAIM_POLICY_NAME,
   claimPolicy,
   CREDENTIALS_PROVIDER_PRINCIPAL,
+  FLEET,
   DEVICE_POLICY_NAME,
   DEVICE_ROLE_ARN,
   devicePolicy,
@@ -25,11 +26,11 @@ import {
   ROLE_ALIAS,
   TEMPLATE_NAME,
 } from './policies';
-import { createProvisioning } from './provisioning';
+import { createProvisioning, type Hook } from './provisioning';
 import { IotRegistry } from './registry';
 import { parseRule } from './rules';
 import { ShadowService } from './shadow';
-import { cameraTemplate } from './template';
+import { cameraTemplate, type ProvisioningTemplate } from './template';
 
 /**
  * The local cloud's AWS IoT: the message broker (MQTT over TLS with client certificates), fleet
@@ -49,6 +50,9 @@ export interface LocalIotOptions {
 
 export interface LocalIot {
   outputs: LocalIotOutputs;
+  /** The registry, for in-process callers (tests attach extra policies through it). */
+  registry: IotRegistry;
+  claimCertificateId: string;
   stop(): Promise<void>;
 }
 
@@ -63,8 +67,10 @@ export async function startLocalIot(options: LocalIotOptions): Promise<LocalIot>
 
   // What the stack creates on AWS: the two IoT policies, the claim certificate with its policy,
   // the device role trusted by the credentials provider, and the role alias in front of it.
-  registry.putPolicy(CLAIM_POLICY_NAME, claimPolicy(TEMPLATE_NAME));
-  registry.putPolicy(DEVICE_POLICY_NAME, devicePolicy(ROLE_ALIAS));
+  registry.putPolicy(CLAIM_POLICY_NAME, claimPolicy());
+  registry.putPolicy(DEVICE_POLICY_NAME, devicePolicy());
+  registry.thingTypes.add(FLEET.thingType);
+  registry.thingGroups.add(FLEET.thingGroup);
   registry.addCertificate(claim.certificateId, claim.certificatePem, 'ACTIVE', now());
   registry.attachPolicy(claim.certificateId, CLAIM_POLICY_NAME);
   options.aws.registerRole({
@@ -95,18 +101,12 @@ export async function startLocalIot(options: LocalIotOptions): Promise<LocalIot>
     };
   };
   const hook = load<PreProvisioningHookEvent, PreProvisioningHookResult>('pre-provisioning-hook');
+  // The template names the broker's own endpoint, so it is put in place once the broker listens.
+  const templates = new Map<string, { template: ProvisioningTemplate; hook?: Hook }>();
   const provision = createProvisioning({
     registry,
     ca,
-    templates: new Map([
-      [
-        TEMPLATE_NAME,
-        {
-          template: cameraTemplate({ credentialsEndpoint, roleAlias: ROLE_ALIAS, region: LOCAL_REGION }),
-          hook,
-        },
-      ],
-    ]),
+    templates,
     now,
     log: options.log,
   });
@@ -135,9 +135,22 @@ export async function startLocalIot(options: LocalIotOptions): Promise<LocalIot>
     log: options.log,
   });
 
+  const endpoint = `localhost:${broker.port}`;
+  templates.set(TEMPLATE_NAME, {
+    template: cameraTemplate({
+      CredentialEndpoint: credentialsEndpoint,
+      DataEndpoint: endpoint,
+      RoleAlias: ROLE_ALIAS,
+      Region: LOCAL_REGION,
+    }),
+    hook,
+  });
+
   return {
+    registry,
+    claimCertificateId: claim.certificateId,
     outputs: {
-      endpoint: `localhost:${broker.port}`,
+      endpoint,
       credentialsEndpoint,
       caCertPath: options.tls.caCertPath,
       templateName: TEMPLATE_NAME,

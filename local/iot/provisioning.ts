@@ -135,11 +135,20 @@ export function createProvisioning(options: ProvisioningOptions) {
       throw new Rejection(400, 'InvalidParameters', `Policy ${plan.policyName} does not exist`);
     }
     // Create or update the thing (never a second one of a name), then attach and activate.
-    registry.putThing(
-      plan.thing.thingName,
-      { thingTypeName: plan.thing.thingTypeName, attributes: plan.thing.attributes },
-      now(),
-    );
+    try {
+      registry.putThing(
+        plan.thing.thingName,
+        {
+          thingTypeName: plan.thing.thingTypeName,
+          thingGroups: plan.thing.thingGroups,
+          attributes: plan.thing.attributes,
+        },
+        now(),
+      );
+    } catch (err) {
+      // A thing type or group the stack did not create fails provisioning, as on AWS.
+      throw new Rejection(400, 'InvalidParameters', (err as Error).message);
+    }
     registry.attachThingPrincipal(plan.thing.thingName, token.certificateId);
     registry.attachPolicy(token.certificateId, plan.policyName);
     registry.setStatus(token.certificateId, plan.certificate.status);

@@ -31,6 +31,7 @@ export interface ThingRecord {
   principals: string[];
   version: number;
   createdAt: number;
+  thingGroups?: string[];
 }
 
 interface Saved {
@@ -42,6 +43,9 @@ export class IotRegistry {
   private readonly certificates = new Map<string, CertificateRecord>();
   private readonly things = new Map<string, ThingRecord>();
   private readonly policies = new Map<string, PolicyDocument>();
+  /** Thing types and groups: the stack creates them; provisioning only uses them. */
+  readonly thingTypes = new Set<string>();
+  readonly thingGroups = new Set<string>();
 
   constructor(private readonly file?: string) {
     if (file && existsSync(file)) {
@@ -107,12 +111,20 @@ export class IotRegistry {
     return this.things.get(thingName);
   }
 
-  /** Creates a thing, or updates the one of that name; returns it and whether it is new. */
+  /**
+   * Creates a thing, or updates the one of that name as the camera template's override settings
+   * say (attributes merged, type replaced, groups left as they are); returns it and whether it is new.
+   */
   putThing(
     thingName: string,
-    props: { thingTypeName?: string; attributes: Record<string, string> },
+    props: { thingTypeName?: string; thingGroups?: string[]; attributes: Record<string, string> },
     now: number,
   ): { thing: ThingRecord; created: boolean } {
+    if (props.thingTypeName !== undefined && !this.thingTypes.has(props.thingTypeName)) {
+      throw new Error(`Thing type ${props.thingTypeName} does not exist`);
+    }
+    const missing = (props.thingGroups ?? []).find((g) => !this.thingGroups.has(g));
+    if (missing !== undefined) throw new Error(`Thing group ${missing} does not exist`);
     const existing = this.things.get(thingName);
     if (existing) {
       existing.attributes = { ...existing.attributes, ...props.attributes };
@@ -126,6 +138,7 @@ export class IotRegistry {
       thingId: randomUUID(),
       ...(props.thingTypeName !== undefined ? { thingTypeName: props.thingTypeName } : {}),
       attributes: { ...props.attributes },
+      thingGroups: [...(props.thingGroups ?? [])],
       principals: [],
       version: 1,
       createdAt: now,

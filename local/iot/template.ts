@@ -1,5 +1,5 @@
-import { TEMPLATE_PARAMETERS } from '../../lambda/contract/iot-events';
-import { DEVICE_POLICY_NAME } from './policies';
+import { provisioningTemplateBody, type DeviceConfiguration } from '../../lambda/core/fleet-policies';
+import { FLEET } from './policies';
 
 /**
  * The fleet provisioning template and its evaluation: parameters (with defaults), the intrinsic
@@ -16,7 +16,12 @@ export interface ProvisioningTemplate {
 
 /** What RegisterThing does once the template is evaluated. */
 export interface TemplatePlan {
-  thing: { thingName: string; thingTypeName?: string; attributes: Record<string, string> };
+  thing: {
+    thingName: string;
+    thingTypeName?: string;
+    thingGroups: string[];
+    attributes: Record<string, string>;
+  };
   certificate: { certificateId: string; status: 'ACTIVE' | 'INACTIVE' };
   policyName: string;
   deviceConfiguration: Record<string, string>;
@@ -26,39 +31,9 @@ export class TemplateError extends Error {}
 
 const CERTIFICATE_ID = 'AWS::IoT::Certificate::Id';
 
-/** The camera fleet's template, as the stack defines it; the endpoints are the cloud's own. */
-export function cameraTemplate(config: {
-  credentialsEndpoint: string;
-  roleAlias: string;
-  region: string;
-}): ProvisioningTemplate {
-  return {
-    Parameters: {
-      [TEMPLATE_PARAMETERS.serial]: { Type: 'String' },
-      [TEMPLATE_PARAMETERS.thingName]: { Type: 'String' },
-      [CERTIFICATE_ID]: { Type: 'String' },
-    },
-    Resources: {
-      thing: {
-        Type: 'AWS::IoT::Thing',
-        Properties: {
-          ThingName: { Ref: TEMPLATE_PARAMETERS.thingName },
-          AttributePayload: { serial: { Ref: TEMPLATE_PARAMETERS.serial } },
-        },
-        OverrideSettings: { AttributePayload: 'MERGE' },
-      },
-      certificate: {
-        Type: 'AWS::IoT::Certificate',
-        Properties: { CertificateId: { Ref: CERTIFICATE_ID }, Status: 'ACTIVE' },
-      },
-      policy: { Type: 'AWS::IoT::Policy', Properties: { PolicyName: DEVICE_POLICY_NAME } },
-    },
-    DeviceConfiguration: {
-      CredentialEndpoint: config.credentialsEndpoint,
-      RoleAlias: config.roleAlias,
-      Region: config.region,
-    },
-  };
+/** The camera fleet's template body, as the stack deploys it; the endpoints are the cloud's own. */
+export function cameraTemplate(deviceConfiguration: DeviceConfiguration): ProvisioningTemplate {
+  return provisioningTemplateBody({ names: FLEET, deviceConfiguration }) as unknown as ProvisioningTemplate;
 }
 
 /** Evaluates the template with the merged parameters and the new certificate's ID. */
@@ -83,11 +58,14 @@ export function evaluateTemplate(
       const thingName = str(props.ThingName, 'ThingName');
       if (!/^[a-zA-Z0-9:_-]{1,128}$/.test(thingName)) throw new TemplateError('Invalid ThingName');
       const attributes = (props.AttributePayload ?? {}) as Record<string, unknown>;
+      const groups = props.ThingGroups ?? [];
+      if (!Array.isArray(groups)) throw new TemplateError('ThingGroups must be a list');
       thing = {
         thingName,
         ...(props.ThingTypeName !== undefined
           ? { thingTypeName: str(props.ThingTypeName, 'ThingTypeName') }
           : {}),
+        thingGroups: groups.map((g) => str(g, 'ThingGroups')),
         attributes: Object.fromEntries(Object.entries(attributes).map(([k, v]) => [k, str(v, k)])),
       };
     } else if (resource.Type === 'AWS::IoT::Certificate') {

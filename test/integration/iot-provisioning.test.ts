@@ -1,8 +1,13 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createHash, createPrivateKey, createPublicKey } from 'node:crypto';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { provisioningClientId } from '../../lambda/contract/iot-events';
+import type { LocalIotOutputs } from '../../lambda/contract/types';
 import { newDevice, outputs, readDevice } from '../support/cloud';
+import { REPO_ROOT } from '../support/paths';
 import {
   call,
   claim,
@@ -61,6 +66,7 @@ describe('provisioning by claim', () => {
       thingName: serial,
       deviceConfiguration: {
         CredentialEndpoint: iotOutputs.credentialsEndpoint,
+        DataEndpoint: iotOutputs.endpoint,
         RoleAlias: iotOutputs.roleAlias,
         Region: outputs.region,
       },
@@ -140,35 +146,17 @@ describe('provisioning by claim', () => {
     expect(bad.body.statusCode).toBe(400);
   });
 
-  test('CreateKeysAndCertificate answers only the requesting connection', async () => {
-    const requester = await connect(claim, `prov-keys-${Date.now()}`);
-    const bystander = await connect(claim, `prov-bystander-${Date.now()}`);
-    await bystander.subscribeAsync([`${CREATE_TOPIC}/accepted`, `${CREATE_TOPIC}/rejected`], { qos: 1 });
-    const seen = nextMessage(bystander, [`${CREATE_TOPIC}/accepted`, `${CREATE_TOPIC}/rejected`], 1500);
-
-    const created = await call(requester, CREATE_TOPIC, {});
-    expect(created.topic).toBe(`${CREATE_TOPIC}/accepted`);
-    expect(created.body.privateKey).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
-    const key = createPrivateKey(created.body.privateKey);
-    expect(key.asymmetricKeyDetails?.modulusLength).toBe(2048);
-    const cert = new x509.X509Certificate(created.body.certificatePem);
-    expect(
-      Buffer.from(cert.publicKey.rawData).equals(
-        createPublicKey(key).export({ type: 'spki', format: 'der' }),
-      ),
-    ).toBe(true);
-    expect(await seen).toBeNull();
-
-    // An empty payload is a valid request too.
-    const empty = await call(requester, CREATE_TOPIC, undefined);
-    expect(empty.topic).toBe(`${CREATE_TOPIC}/accepted`);
-  });
-
   test('a request without a subscription to its reply topic gets no reply', async () => {
     const client = await connect(claim, `prov-nosub-${Date.now()}`);
-    await client.subscribeAsync(`${CREATE_TOPIC}/rejected`, { qos: 1 });
-    const reply = nextMessage(client, [`${CREATE_TOPIC}/accepted`, `${CREATE_TOPIC}/rejected`], 1500);
-    await client.publishAsync(CREATE_TOPIC, '{}', { qos: 1 });
+    await client.subscribeAsync(`${CSR_TOPIC}/rejected`, { qos: 1 });
+    const reply = nextMessage(client, [`${CSR_TOPIC}/accepted`, `${CSR_TOPIC}/rejected`], 1500);
+    await client.publishAsync(
+      CSR_TOPIC,
+      JSON.stringify({ certificateSigningRequest: (await newCsr()).csr }),
+      {
+        qos: 1,
+      },
+    );
     expect(await reply).toBeNull();
     expect(await closed(client, 100)).toBe(false);
   });
@@ -216,5 +204,73 @@ describe('device shadow', () => {
       },
       version: 2,
     });
+  });
+});
+
+/**
+ * The camera fleet's claim policy allows only CreateCertificateFromCsr (the key never leaves the
+ * device). CreateKeysAndCertificate is emulated as well, and checked on a private instance of the
+ * emulator whose claim certificate is also given a policy for it.
+ */
+describe('CreateKeysAndCertificate', () => {
+  let child: ChildProcess;
+  let privateIot: LocalIotOutputs & { ca: string };
+  let target: { endpoint: string; ca: string };
+
+  beforeAll(async () => {
+    child = spawn(
+      process.execPath,
+      [
+        join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+        join(REPO_ROOT, 'test', 'support', 'private-iot.ts'),
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const line = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      child.stdout!.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (text.includes('\n')) resolve(text.split('\n')[0]!);
+      });
+      child.once('exit', (code) => reject(new Error(`private IoT exited with ${code}`)));
+    });
+    privateIot = JSON.parse(line) as LocalIotOutputs & { ca: string };
+    target = { endpoint: privateIot.endpoint, ca: privateIot.ca };
+  });
+
+  const privateClaim = () => ({
+    cert: readFileSync(privateIot.claim.certPath, 'utf8'),
+    key: readFileSync(privateIot.claim.keyPath, 'utf8'),
+  });
+
+  afterAll(async () => {
+    await closeAll();
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  });
+
+  test('CreateKeysAndCertificate answers only the requesting connection', async () => {
+    const requester = await connect(privateClaim(), `prov-keys-${Date.now()}`, target);
+    const bystander = await connect(privateClaim(), `prov-bystander-${Date.now()}`, target);
+    await bystander.subscribeAsync([`${CREATE_TOPIC}/accepted`, `${CREATE_TOPIC}/rejected`], { qos: 1 });
+    const seen = nextMessage(bystander, [`${CREATE_TOPIC}/accepted`, `${CREATE_TOPIC}/rejected`], 1500);
+
+    const created = await call(requester, CREATE_TOPIC, {});
+    expect(created.topic).toBe(`${CREATE_TOPIC}/accepted`);
+    expect(created.body.privateKey).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
+    const key = createPrivateKey(created.body.privateKey);
+    expect(key.asymmetricKeyDetails?.modulusLength).toBe(2048);
+    const cert = new x509.X509Certificate(created.body.certificatePem);
+    expect(
+      Buffer.from(cert.publicKey.rawData).equals(
+        createPublicKey(key).export({ type: 'spki', format: 'der' }),
+      ),
+    ).toBe(true);
+    expect(await seen).toBeNull();
+
+    // An empty payload is a valid request too.
+    const empty = await call(requester, CREATE_TOPIC, undefined);
+    expect(empty.topic).toBe(`${CREATE_TOPIC}/accepted`);
   });
 });

@@ -97,6 +97,13 @@ describe('MQTT', () => {
     expect(await gone).toBe(true);
   });
 
+  test('the claim certificate cannot have AWS make a key (CSR only)', async () => {
+    const client = await connect(claim, provisioningClientId(a.serial));
+    const gone = closed(client);
+    client.publish('$aws/certificates/create/json', '{}');
+    expect(await gone).toBe(true);
+  });
+
   test('a certificate the IoT CA did not sign fails the TLS handshake', async () => {
     const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
     const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;

@@ -21,7 +21,6 @@ export const claim = {
   cert: readFileSync(iot.claim.certPath, 'utf8'),
   key: readFileSync(iot.claim.keyPath, 'utf8'),
 };
-const [host, port] = iot.endpoint.split(':') as [string, string];
 export const provisionTopic = `$aws/provisioning-templates/${iot.templateName}/provision/json`;
 export const CSR_TOPIC = '$aws/certificates/create-from-csr/json';
 export const CREATE_TOPIC = '$aws/certificates/create/json';
@@ -35,12 +34,14 @@ const open: MqttClient[] = [];
 export async function connect(
   identity: { cert: string; key: string },
   clientId: string,
+  target: { endpoint: string; ca: string } = { endpoint: iot.endpoint, ca: caPem },
 ): Promise<MqttClient> {
+  const [host, port] = target.endpoint.split(':') as [string, string];
   const client = mqtt.connect({
     host,
     port: Number(port),
     protocol: 'mqtts',
-    ca: caPem,
+    ca: target.ca,
     cert: identity.cert,
     key: identity.key,
     clientId,
