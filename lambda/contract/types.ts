@@ -45,7 +45,7 @@ export interface LocalOutputs extends WebConfig {
   awsEndpoints: Record<string, string>;
   tables: Record<TableKey, string>;
   /** AWS IoT as a device sees it: the same fields a camera's configuration carries on AWS. */
-  iot?: LocalIotOutputs;
+  iot: LocalIotOutputs;
   demo: {
     owner: { username: string; password: string };
     dispatcher: { username: string; password: string };

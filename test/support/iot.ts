@@ -14,7 +14,7 @@ import { outputs } from './cloud';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
-const iot = outputs.iot!;
+const iot = outputs.iot;
 export const iotOutputs = iot;
 export const caPem = readFileSync(iot.caCertPath, 'utf8');
 export const claim = {
