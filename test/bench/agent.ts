@@ -29,7 +29,8 @@ export interface AgentBench {
   targets: { claimToStreamingMs: number; agentRssMb: number };
 }
 
-const STATE_DIR = join(REPO_ROOT, '.local-bench-agent');
+// Under the bench's git-ignored folder, apart from the live-view bench's own cloud there.
+const STATE_DIR = join(REPO_ROOT, '.local-bench', 'agent');
 
 export async function benchAgent(options: { outputs?: LocalOutputs; runs?: number; settleMs?: number } = {}) {
   const runs = options.runs ?? Number(process.env.BENCH_AGENT_RUNS ?? 5);
