@@ -126,7 +126,9 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       callback(null);
       const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
       if (isProvisioningRequest(packet.topic)) {
-        void answerPrivately(client, conn, packet.topic, payload);
+        answerPrivately(client, conn, packet.topic, payload).catch((err: Error) =>
+          log(`iot: provisioning reply to ${client.id} failed: ${err.message}`),
+        );
         return;
       }
       const shadow = SHADOW_REQUEST.exec(packet.topic);
