@@ -293,3 +293,28 @@ export async function recordPresence(serial: string, event: PresenceRecord): Pro
     throw err;
   }
 }
+
+/**
+ * Forgets a device's registration (certificate, channel, presence) when its thing, certificate
+ * and channel are removed, so that a retained registry lets the camera provision afresh into a
+ * new deployment. Binding and the secret stay. Returns false for an unknown serial.
+ */
+export async function forgetRegistration(serial: string): Promise<boolean> {
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: { serial },
+        UpdateExpression:
+          'SET provisioned = :no, #online = :no REMOVE certificateId, channelArn, presenceVersion, presencePhase, presenceAt',
+        ConditionExpression: 'attribute_exists(serial)',
+        ExpressionAttributeNames: { '#online': 'online' },
+        ExpressionAttributeValues: { ':no': false },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (isConditionFailure(err)) return false;
+    throw err;
+  }
+}

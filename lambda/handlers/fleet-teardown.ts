@@ -11,6 +11,7 @@ import {
   ListThingsInThingGroupCommand,
 } from '@aws-sdk/client-iot';
 import { customResourceHandler } from '../core/cfn-response';
+import { forgetRegistration, serialOfThing } from '../core/devices';
 import { isNotFound, PROPAGATING, retireCertificate, retrying } from '../core/iot-certificates';
 import { logger } from '../core/logger';
 
@@ -28,7 +29,7 @@ const CONCURRENCY = 4;
 
 /**
  * What `cdk destroy` must remove that CloudFormation did not create: the things devices
- * registered, their certificates and their signaling channels. It does so on Delete only; the
+ * registered, their certificates and their signaling channels (and the registry's record of them). It does so on Delete only; the
  * stack removes the template and the rules first, so no device registers meanwhile. A failure
  * fails the Delete, so a retried destroy finishes the job instead of leaving devices behind.
  */
@@ -71,7 +72,10 @@ export const handler = customResourceHandler('fleet teardown', async (event) => 
   return { physicalResourceId };
 });
 
-/** One device: detach and retire its certificates, delete the thing, then its channel. */
+/**
+ * One device: detach and retire its certificates, delete the thing, then its channel, and forget
+ * them in the registry (which may outlive the stack).
+ */
 async function retireThing(thingName: string): Promise<void> {
   const principals: string[] = [];
   let nextToken: string | undefined;
@@ -100,4 +104,5 @@ async function retireThing(thingName: string): Promise<void> {
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
+  await forgetRegistration(serialOfThing(thingName));
 }

@@ -222,7 +222,7 @@ export class DeviceFleet extends Construct {
       description: 'Sightline: removes provisioned cameras on stack deletion (custom resource)',
       timeout: Duration.minutes(14),
       ...logs,
-    });
+    }).useTable(props.devicesTable, 'devices', 'readWrite');
     const things = iotArn(where, 'thing/*');
     const certificates = iotArn(where, 'cert/*');
     for (const statement of [
@@ -274,7 +274,14 @@ export class DeviceFleet extends Construct {
       properties: { ThingGroupName: names.thingGroup },
     });
     // Deleted before what it empties and what it runs with, after what lets devices register.
-    teardown.node.addDependency(thingType, thingGroup, this.devicePolicy, this.roleAlias, this.teardown);
+    teardown.node.addDependency(
+      thingType,
+      thingGroup,
+      this.devicePolicy,
+      this.roleAlias,
+      this.teardown,
+      props.devicesTable,
+    );
     for (const beforeTeardown of [this.template, registrationRule, presenceRule]) {
       beforeTeardown.node.addDependency(teardown);
     }

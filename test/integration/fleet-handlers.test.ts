@@ -176,6 +176,26 @@ describe('pre-provisioning hook', () => {
     expect(another).toEqual({ allowProvisioning: false, parameterOverrides: {} });
   });
 
+  test('a device the teardown forgot may provision afresh with a new certificate', async () => {
+    const device = await newDevice();
+    const { forgetRegistration, recordCertificate, recordChannel } =
+      await import('../../lambda/core/devices');
+    await recordCertificate(device.serial, certId());
+    await recordChannel(
+      device.serial,
+      `arn:aws:kinesisvideo:us-east-1:123456789012:channel/${device.serial}/1`,
+    );
+    expect((await hook(hookEvent(device.serial))).allowProvisioning).toBe(false);
+
+    expect(await forgetRegistration(device.serial)).toBe(true);
+    const item = await readDevice(device.serial);
+    expect(item).toMatchObject({ provisioned: false, online: false });
+    expect(item?.certificateId).toBeUndefined();
+    expect(item?.channelArn).toBeUndefined();
+    expect((await hook(hookEvent(device.serial))).allowProvisioning).toBe(true);
+    expect(await forgetRegistration('T-NOT-REGISTERED-2')).toBe(false);
+  });
+
   test('an error denies: the registry table cannot be read', async () => {
     const device = await newDevice();
     const result = await runHandler('pre-provisioning-hook', hookEvent(device.serial), {

@@ -10,6 +10,9 @@ import { PROPAGATING, retrying } from '../../lambda/core/iot-certificates';
  * AWS call. (Their AWS IoT calls have no local emulator; the stack tests check their permissions.)
  */
 
+// The teardown forgets devices in the registry; these paths never reach it.
+process.env.TABLE_DEVICES ??= 'devices';
+
 let server: Server;
 let url: string;
 const received: { method?: string; headers: Record<string, unknown>; body: Record<string, unknown> }[] = [];

@@ -422,8 +422,28 @@ describe('cdk destroy', () => {
 
   test('the teardown reaches only what it deletes; ListAttachedPolicies is the one action without a resource', () => {
     const fnId = functionId('removes provisioned cameras');
+    const [tableId] = only('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'serial', KeyType: 'HASH' }],
+      GlobalSecondaryIndexes: Match.anyValue(),
+    });
+    const table = { 'Fn::GetAtt': [tableId, 'Arn'] };
+    const [teardownId] = only('Custom::IotFleetTeardown');
+    expect(resources[teardownId]!.DependsOn).toContain(tableId);
     expect(norm(grants(roleIdOf(fnId)))).toEqual(
       norm([
+        // The registry forgets each removed device (it may outlive the stack).
+        {
+          Effect: 'Allow',
+          Action: [
+            'dynamodb:PutItem',
+            'dynamodb:UpdateItem',
+            'dynamodb:DeleteItem',
+            'dynamodb:ConditionCheckItem',
+            'dynamodb:GetItem',
+            'dynamodb:Query',
+          ],
+          Resource: table,
+        },
         {
           Effect: 'Allow',
           Action: 'iot:ListThingsInThingGroup',
