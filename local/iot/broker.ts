@@ -160,7 +160,6 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       payload,
       clientId: conn.clientId,
       claimCertificateId: conn.certificateId,
-      connection: client,
     });
     const subscriptions = (client as unknown as { subscriptions: Record<string, { qos: number }> })
       .subscriptions;

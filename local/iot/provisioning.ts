@@ -25,10 +25,9 @@ export type Hook = (event: PreProvisioningHookEvent) => Promise<PreProvisioningH
 export interface ProvisioningRequest {
   topic: string;
   payload: Buffer;
-  /** The claim connection: its MQTT client id, certificate, and an identity for token binding. */
+  /** The claim connection: its MQTT client id and the certificate it authenticated with. */
   clientId: string;
   claimCertificateId: string;
-  connection: object;
 }
 
 export interface ProvisioningReply {
@@ -48,7 +47,7 @@ interface Token {
   certificateId: string;
   certificatePem: string;
   expiresAt: number;
-  connection: WeakRef<object>;
+  claimCertificateId: string;
 }
 
 class Rejection extends Error {
@@ -70,7 +69,7 @@ export function createProvisioning(options: ProvisioningOptions) {
   const { registry, ca, now } = options;
   const tokens = new Map<string, Token>();
 
-  const newToken = (certificateId: string, certificatePem: string, connection: object): string => {
+  const newToken = (certificateId: string, certificatePem: string, claimCertificateId: string): string => {
     for (const [key, token] of tokens) {
       if (token.expiresAt < now()) {
         tokens.delete(key);
@@ -82,7 +81,7 @@ export function createProvisioning(options: ProvisioningOptions) {
       certificateId,
       certificatePem,
       expiresAt: now() + TOKEN_TTL_MS,
-      connection: new WeakRef(connection),
+      claimCertificateId,
     });
     return token;
   };
@@ -99,8 +98,10 @@ export function createProvisioning(options: ProvisioningOptions) {
       throw new Rejection(400, 'InvalidParameters', 'certificateOwnershipToken is required');
     }
     const token = tokens.get(tokenText);
-    // A token is bound to the connection that created its certificate, and lives one hour.
-    if (!token || token.expiresAt < now() || token.connection.deref() !== request.connection) {
+    // A token lives one hour and is bound to the claim certificate it was issued to. Whether AWS
+    // also binds it to the connection is not documented; a device that restarts between the two
+    // steps presents it again on a new connection, which this accepts.
+    if (!token || token.expiresAt < now() || token.claimCertificateId !== request.claimCertificateId) {
       throw new Rejection(400, 'InvalidParameters', 'Invalid certificate ownership token');
     }
     const parameters = body.parameters ?? {};
@@ -212,7 +213,7 @@ export function createProvisioning(options: ProvisioningOptions) {
           certificateOwnershipToken: newToken(
             issued.certificateId,
             issued.certificatePem,
-            request.connection,
+            request.claimCertificateId,
           ),
         };
       } else if (request.topic === CREATE_FROM_CSR_TOPIC) {
@@ -232,7 +233,7 @@ export function createProvisioning(options: ProvisioningOptions) {
           certificateOwnershipToken: newToken(
             issued.certificateId,
             issued.certificatePem,
-            request.connection,
+            request.claimCertificateId,
           ),
           certificateId: issued.certificateId,
           certificatePem: issued.certificatePem,

@@ -124,18 +124,33 @@ describe('provisioning by claim', () => {
     await expect(provision(serial)).rejects.toThrow(/"statusCode":403/);
   });
 
-  test('RegisterThing with a token from another connection, or none, is rejected', async () => {
+  test('a device that restarts between the two steps registers with its stored token', async () => {
     const { serial } = await newDevice();
-    const a = await connect(claim, provisioningClientId(serial));
-    const created = await call(a, CSR_TOPIC, { certificateSigningRequest: (await newCsr()).csr });
-    const b = await connect(claim, `prov-other-${Date.now()}`);
-    const stolen = await call(b, provisionTopic, {
+    const first = await connect(claim, provisioningClientId(serial));
+    const { csr, key } = await newCsr();
+    const created = await call(first, CSR_TOPIC, { certificateSigningRequest: csr });
+    first.end(true); // the device dies before RegisterThing
+
+    const again = await connect(claim, provisioningClientId(serial));
+    const registered = await call(again, provisionTopic, {
       certificateOwnershipToken: created.body.certificateOwnershipToken,
       parameters: { SerialNumber: serial },
     });
-    expect(stolen.topic).toBe(`${provisionTopic}/rejected`);
-    expect(stolen.body.statusCode).toBe(400);
-    const missing = await call(a, provisionTopic, { parameters: { SerialNumber: serial } });
+    expect(registered.body.thingName).toBe(serial);
+    const device = await connect({ cert: created.body.certificatePem, key }, serial);
+    expect(device.connected).toBe(true);
+  });
+
+  test('RegisterThing with an unknown token, or none, is rejected', async () => {
+    const { serial } = await newDevice();
+    const client = await connect(claim, provisioningClientId(serial));
+    const forged = await call(client, provisionTopic, {
+      certificateOwnershipToken: 'x'.repeat(64),
+      parameters: { SerialNumber: serial },
+    });
+    expect(forged.topic).toBe(`${provisionTopic}/rejected`);
+    expect(forged.body).toMatchObject({ statusCode: 400, errorCode: 'InvalidParameters' });
+    const missing = await call(client, provisionTopic, { parameters: { SerialNumber: serial } });
     expect(missing.body).toMatchObject({ statusCode: 400, errorCode: 'InvalidParameters' });
   });
 
