@@ -39,6 +39,57 @@ export interface SightlineConfig {
      */
     readonly burstLimit: number;
   };
+  /** Invites by SMS (AWS End User Messaging SMS). */
+  readonly sms: SmsConfig;
+  /**
+   * How long caller photos are kept, in days: the retention classes an organisation may choose
+   * from. Each class is an S3 lifecycle rule on the photos' `retention-days` tag, and the longest
+   * is also the ceiling for every photo, tagged or not.
+   * @default [1, 7, 30]
+   */
+  readonly photoRetentionDays: readonly number[];
+  /** WAF rate limits: requests per client IP in any 5 minutes. */
+  readonly firewall: FirewallConfig;
+}
+
+export interface SmsConfig {
+  /**
+   * The origination identities (phone number, pool or sender ID ARNs) the invite handler may send
+   * from; the first is the default, an organisation's own sender identity must be one of them.
+   * Empty: AWS chooses (the sandbox's simulator numbers, for example).
+   * @default []
+   */
+  readonly originationIdentities: readonly string[];
+  /**
+   * The countries (ISO 3166-1 alpha-2) SMS may go to, for the whole deployment: the protect
+   * configuration blocks all others, whatever an organisation's own list says.
+   * @default ['BE', 'FR', 'NL', 'DE', 'ES', 'GB', 'US']
+   */
+  readonly allowedCountries: readonly string[];
+  /**
+   * The most one message may cost, in US dollars (SendTextMessage `MaxPrice`).
+   * @default '0.50'
+   */
+  readonly maxPrice: string;
+}
+
+export interface FirewallConfig {
+  /**
+   * Every request, per client IP in 5 minutes.
+   * @default 2000
+   */
+  readonly rateLimit: number;
+  /**
+   * Caller (`/citizen/`) requests, per client IP in 5 minutes. Callers on one mobile network can
+   * share an address (carrier NAT), so it is tight, not tiny.
+   * @default 300
+   */
+  readonly citizenRateLimit: number;
+  /**
+   * Binding attempts (`POST /devices`), per client IP in 5 minutes.
+   * @default 30
+   */
+  readonly bindRateLimit: number;
 }
 
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -76,6 +127,9 @@ export function parseConfig(raw: unknown): SightlineConfig {
     'retainData',
     'logLevel',
     'apiThrottle',
+    'sms',
+    'photoRetentionDays',
+    'firewall',
   ];
   for (const key of Object.keys(input)) {
     if (!known.includes(key)) errors.push(`unknown key "${key}" (known: ${known.join(', ')})`);
@@ -133,6 +187,19 @@ export function parseConfig(raw: unknown): SightlineConfig {
     }
   }
 
+  const sms = parseSms(input.sms, errors);
+  const photoRetentionDays = input.photoRetentionDays ?? [1, 7, 30];
+  if (
+    !Array.isArray(photoRetentionDays) ||
+    photoRetentionDays.length === 0 ||
+    photoRetentionDays.length > 10 ||
+    photoRetentionDays.some((d) => !Number.isInteger(d) || d < 1 || d > 3650) ||
+    new Set(photoRetentionDays).size !== photoRetentionDays.length
+  ) {
+    errors.push('"photoRetentionDays" must list 1 to 10 different whole numbers of days from 1 to 3650');
+  }
+  const firewall = parseFirewall(input.firewall, errors);
+
   if (errors.length > 0) throw new Error(`Invalid ${where}:\n  - ${errors.join('\n  - ')}`);
   return {
     stage: stage as string,
@@ -142,5 +209,69 @@ export function parseConfig(raw: unknown): SightlineConfig {
     retainData: retainData as boolean,
     logLevel: logLevel as LogLevel,
     apiThrottle: { rateLimit: rateLimit as number, burstLimit: burstLimit as number },
+    sms,
+    photoRetentionDays: [...(photoRetentionDays as number[])].sort((a, b) => a - b),
+    firewall,
   };
+}
+
+/** An object's own keys, each checked against the known ones; `{}` when absent. */
+function section(raw: unknown, name: string, known: readonly string[], errors: string[]) {
+  if (raw === undefined) return {};
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    errors.push(`"${name}" must be an object { ${known.join(', ')} }`);
+    return {};
+  }
+  for (const key of Object.keys(raw)) {
+    if (!known.includes(key)) errors.push(`unknown key "${name}.${key}"`);
+  }
+  return raw as Record<string, unknown>;
+}
+
+const SMS_ARN = /^arn:aws[a-z-]*:sms-voice:[a-z0-9-]+:\d{12}:(phone-number|pool|sender-id)\/[A-Za-z0-9_/-]+$/;
+
+function parseSms(raw: unknown, errors: string[]): SmsConfig {
+  const s = section(raw, 'sms', ['originationIdentities', 'allowedCountries', 'maxPrice'], errors);
+  const originationIdentities = s.originationIdentities ?? [];
+  if (
+    !Array.isArray(originationIdentities) ||
+    originationIdentities.some((a) => typeof a !== 'string' || !SMS_ARN.test(a))
+  ) {
+    errors.push(
+      '"sms.originationIdentities" must list ARNs of End User Messaging phone numbers, pools or sender IDs',
+    );
+  }
+  const allowedCountries = s.allowedCountries ?? ['BE', 'FR', 'NL', 'DE', 'ES', 'GB', 'US'];
+  if (
+    !Array.isArray(allowedCountries) ||
+    allowedCountries.length === 0 ||
+    allowedCountries.some((c) => typeof c !== 'string' || !/^[A-Z]{2}$/.test(c))
+  ) {
+    errors.push('"sms.allowedCountries" must list at least one ISO 3166-1 alpha-2 code, such as "BE"');
+  }
+  const maxPrice = s.maxPrice ?? '0.50';
+  if (typeof maxPrice !== 'string' || !/^\d{1,2}\.\d{2,5}$/.test(maxPrice) || Number(maxPrice) <= 0) {
+    errors.push('"sms.maxPrice" must be a price in US dollars as a string, such as "0.50"');
+  }
+  return {
+    originationIdentities: originationIdentities as string[],
+    allowedCountries: [...new Set(allowedCountries as string[])],
+    maxPrice: maxPrice as string,
+  };
+}
+
+function parseFirewall(raw: unknown, errors: string[]): FirewallConfig {
+  const f = section(raw, 'firewall', ['rateLimit', 'citizenRateLimit', 'bindRateLimit'], errors);
+  const limits = {
+    rateLimit: f.rateLimit ?? 2000,
+    citizenRateLimit: f.citizenRateLimit ?? 300,
+    bindRateLimit: f.bindRateLimit ?? 30,
+  };
+  for (const [key, value] of Object.entries(limits)) {
+    // WAF's own bounds for a rate-based rule.
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 10 || value > 2_000_000_000) {
+      errors.push(`"firewall.${key}" must be a whole number of requests from 10 to 2000000000`);
+    }
+  }
+  return limits as FirewallConfig;
 }

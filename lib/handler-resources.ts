@@ -17,6 +17,35 @@ export interface HandlerResources {
    */
   readonly mintsViewerSessions?: boolean;
   /**
+   * Mints KVS caller (master) sessions: the function gets a caller role that only it may assume,
+   * limited to the master's actions on invite channels (`SightlineFunction.mintCallerSessions`).
+   * Sets `CALLER_ROLE_ARN`.
+   * @default false
+   */
+  readonly mintsCallerSessions?: boolean;
+  /**
+   * Creates, describes, tags and deletes invite channels (`channel/invite-*`) and no others.
+   * @default false
+   */
+  readonly managesInviteChannels?: boolean;
+  /**
+   * Sends invite SMS through the deployment's configuration set and origination identities only.
+   * Sets `SMS_CONFIGURATION_SET`, `SMS_MAX_PRICE` and, when configured, `SMS_ORIGINATION_IDENTITY`.
+   * @default false
+   */
+  readonly sendsSms?: boolean;
+  /**
+   * Signs caller photo uploads (presigned POST) under `invites/` of the photos bucket, with the
+   * retention tag. Sets `PHOTOS_BUCKET` and `PHOTO_RETENTION_CLASSES` (days, comma-separated).
+   * @default false
+   */
+  readonly signsPhotoUploads?: boolean;
+  /**
+   * Signs photo downloads (presigned GET) under `invites/` of the photos bucket. Sets `PHOTOS_BUCKET`.
+   * @default false
+   */
+  readonly readsPhotos?: boolean;
+  /**
    * Memory in MB.
    * @default 256
    */
@@ -40,5 +69,28 @@ export const handlerResources: Record<LiveHandler, HandlerResources> = {
   'create-device-session': {
     tables: { devices: 'read', audit: 'append' },
     mintsViewerSessions: true,
+  },
+};
+
+/** Handlers run on a schedule rather than by a route. */
+export type ScheduledHandler = 'expire-invites';
+
+export interface ScheduledHandlerResources extends HandlerResources {
+  /**
+   * `live` once `lambda/handlers/<handler>.ts` exists: only live ones are deployed, as routes.
+   */
+  readonly stage: 'live' | 'planned';
+  /** Minutes between two runs (an EventBridge rate schedule). */
+  readonly everyMinutes: number;
+}
+
+/** What each scheduled handler may touch, and how often it runs. */
+export const scheduledHandlerResources: Record<ScheduledHandler, ScheduledHandlerResources> = {
+  // Marks expired invites `expired` and deletes their channels (design.md §3-4).
+  'expire-invites': {
+    stage: 'planned',
+    everyMinutes: 5,
+    tables: { invites: 'readWrite', audit: 'append' },
+    managesInviteChannels: true,
   },
 };

@@ -2,7 +2,11 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { TableKey } from '../lambda/contract/types';
 import type { SightlineConfig } from './config';
-import { Api } from './constructs/api';
+import { scheduledHandlerResources } from './handler-resources';
+import { Api, API_STAGE, type ApiProps } from './constructs/api';
+import { ApiFirewall } from './constructs/api-firewall';
+import { photosBucketOrigin } from './constructs/photos-bucket';
+import { ScheduledHandlers, ShowMe, type ScheduledHandlersProps } from './constructs/show-me';
 import { Auth } from './constructs/auth';
 import { Data } from './constructs/data';
 import { DeviceFleet } from './constructs/device-fleet';
@@ -12,6 +16,21 @@ import { pascalCase } from './naming';
 export interface SightlineStackProps extends StackProps {
   /** The checked configuration; its `region` is the stack's region. */
   readonly config: SightlineConfig;
+  /**
+   * The routes to serve (tests).
+   * @default liveRoutes()
+   */
+  readonly routes?: ApiProps['routes'];
+  /**
+   * What each route's handler may touch (tests).
+   * @default handlerResources of lib/handler-resources.ts
+   */
+  readonly handlerResources?: ApiProps['handlerResources'];
+  /**
+   * The scheduled handlers (tests).
+   * @default scheduledHandlerResources of lib/handler-resources.ts
+   */
+  readonly scheduledHandlers?: ScheduledHandlersProps['handlers'];
 }
 
 /**
@@ -24,6 +43,9 @@ export class SightlineStack extends Stack {
   public readonly fleet: DeviceFleet;
   public readonly web: WebHosting;
   public readonly api: Api;
+  public readonly showMe: ShowMe;
+  public readonly firewall: ApiFirewall;
+  public readonly scheduled: ScheduledHandlers;
 
   constructor(scope: Construct, id: string, props: SightlineStackProps) {
     const { config } = props;
@@ -43,7 +65,19 @@ export class SightlineStack extends Stack {
       logRetentionDays,
       logLevel,
     });
-    this.web = new WebHosting(this, 'Web', { region: config.region, logRetentionDays, retainData });
+    this.web = new WebHosting(this, 'Web', {
+      region: config.region,
+      logRetentionDays,
+      retainData,
+      // Callers post photos to the bucket, dispatchers fetch them (by presigned URLs).
+      extraConnectSrc: [photosBucketOrigin(config.stage, config.region, this.account)],
+    });
+    this.showMe = new ShowMe(this, 'ShowMe', {
+      config,
+      accessLogsBucket: this.web.logsBucket,
+      webOrigin: this.web.url,
+    });
+    this.web.emptiesBeforeItsLogs(this.showMe.photos.bucket);
     this.api = new Api(this, 'Api', {
       userPool: this.auth.userPool,
       tables: this.data.tables,
@@ -53,6 +87,27 @@ export class SightlineStack extends Stack {
       logLevel,
       retainData,
       apiName: `sightline-${config.stage}`,
+      sms: this.showMe.sms,
+      photos: this.showMe.photos,
+      routes: props.routes,
+      handlerResources: props.handlerResources,
+    });
+    this.firewall = new ApiFirewall(this, 'Firewall', {
+      stage: config.stage,
+      apiStage: this.api.restApi.deploymentStage,
+      apiStageName: API_STAGE,
+      webOrigin: this.web.url,
+      limits: config.firewall,
+      logRetentionDays,
+      retainData,
+    });
+    this.scheduled = new ScheduledHandlers(this, 'Scheduled', {
+      handlers: props.scheduledHandlers ?? scheduledHandlerResources,
+      dependencies: { tables: this.data.tables, sms: this.showMe.sms, photos: this.showMe.photos },
+      webOrigin: this.web.url,
+      logRetentionDays,
+      logLevel,
+      retainData,
     });
     // After the API: config.json carries the API's URL, and the API's CORS the site's origin.
     this.web.publish({
@@ -74,6 +129,8 @@ export class SightlineStack extends Stack {
     new CfnOutput(this, 'IotEndpoint', { value: this.fleet.claim.dataEndpoint });
     new CfnOutput(this, 'ProvisioningTemplateName', { value: this.fleet.names.template });
     new CfnOutput(this, 'ClaimSecretArn', { value: this.fleet.claim.secret.secretArn });
+    new CfnOutput(this, 'PhotosBucketName', { value: this.showMe.photos.bucket.bucketName });
+    new CfnOutput(this, 'SmsConfigurationSetName', { value: this.showMe.sms.configurationSetName });
     for (const [key, table] of Object.entries(this.data.tables) as [TableKey, { tableName: string }][]) {
       new CfnOutput(this, `${pascalCase(key)}TableName`, { value: table.tableName });
     }

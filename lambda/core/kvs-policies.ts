@@ -147,3 +147,57 @@ export function viewerMinterPolicy(scope: DeploymentScope, viewerRoleArn: string
     ],
   };
 }
+
+/**
+ * Invite channels are named `invite-<inviteId>`; device channels are upper-case serials, so the two
+ * namespaces never meet, and IAM can tell them apart by name.
+ */
+export const INVITE_CHANNEL_PREFIX = 'invite-';
+
+/** What the invite handlers do to an invite's channel: make it (with tags), find it, end it. */
+export const INVITE_CHANNEL_MANAGER_ACTIONS = [
+  'kinesisvideo:CreateSignalingChannel',
+  'kinesisvideo:DeleteSignalingChannel',
+  'kinesisvideo:DescribeSignalingChannel',
+  'kinesisvideo:TagResource',
+] as const;
+
+/** The invite channels, as an IAM resource pattern: any `channel/invite-<id>/<creation time>`. */
+export function inviteChannels(scope: DeploymentScope): string {
+  return `arn:${scope.partition}:kinesisvideo:${scope.region}:${scope.account}:channel/${INVITE_CHANNEL_PREFIX}*/*`;
+}
+
+/**
+ * The caller role's own policy: the ceiling of every caller session, the master's actions on
+ * invite channels only, so a caller's credentials can never reach a camera's channel.
+ */
+export function callerRolePolicy(scope: DeploymentScope): PolicyDocumentJson {
+  return {
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: [...MASTER_ACTIONS], Resource: inviteChannels(scope) }],
+  };
+}
+
+/**
+ * The policy of a function that mints caller sessions: assume the caller role (with a source
+ * identity) and nothing else in STS, and look up endpoints and TURN servers of invite channels.
+ */
+export function callerMinterPolicy(scope: DeploymentScope, callerRoleArn: string): PolicyDocumentJson {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'], Resource: callerRoleArn },
+      { Effect: 'Allow', Action: [...MINTER_KVS_ACTIONS], Resource: inviteChannels(scope) },
+    ],
+  };
+}
+
+/** The policy of a function that creates or deletes invite channels, and no other channel. */
+export function inviteChannelManagerPolicy(scope: DeploymentScope): PolicyDocumentJson {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Action: [...INVITE_CHANNEL_MANAGER_ACTIONS], Resource: inviteChannels(scope) },
+    ],
+  };
+}

@@ -36,7 +36,9 @@ import type { LogLevel, LogRetentionDays } from '../config';
 import { handlerResources as defaultHandlerResources, type HandlerResources } from '../handler-resources';
 import { toModelSchema } from '../json-schema';
 import { pascalCase } from '../naming';
-import { SightlineFunction, type TableAccess } from './sightline-function';
+import type { PhotosBucket } from './photos-bucket';
+import { SightlineFunction } from './sightline-function';
+import type { Sms } from './sms';
 
 export interface ApiProps {
   /** The user pool whose ID tokens the authorizer accepts. */
@@ -74,6 +76,10 @@ export interface ApiProps {
    * @default 'sightline'
    */
   readonly apiName?: string;
+  /** The invite SMS resources, for handlers that send SMS. */
+  readonly sms?: Sms;
+  /** The caller photos' bucket, for handlers that sign uploads or downloads. */
+  readonly photos?: PhotosBucket;
 }
 
 /** The stage name, part of every API URL. */
@@ -224,13 +230,10 @@ export class Api extends Construct {
       logLevel: props.logLevel,
       retainLogs: props.retainData,
       memorySize: needs.memorySize,
-      environment: { ALLOWED_ORIGIN: props.webOrigin },
+      // The web client's origin is also where invite links point (`<WEB_URL>/c/#<token>`).
+      environment: { ALLOWED_ORIGIN: props.webOrigin, WEB_URL: props.webOrigin },
     });
-    for (const [key, access] of Object.entries(needs.tables) as [TableKey, TableAccess][]) {
-      fn.useTable(props.tables[key], key, access, needs.indexes?.[key]);
-    }
-    if (needs.mintsViewerSessions) fn.mintViewerSessions();
-    return fn;
+    return fn.applyResources(needs, { tables: props.tables, sms: props.sms, photos: props.photos });
   }
 
   private addRoute(operationId: OperationId, route: RouteSpec, fn: SightlineFunction): Method {

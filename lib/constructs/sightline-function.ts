@@ -6,17 +6,33 @@ import { ArnPrincipal, PolicyDocument, PolicyStatement, Role, ServicePrincipal }
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import {
+  callerMinterPolicy,
+  callerRolePolicy,
   deploymentChannels,
+  inviteChannelManagerPolicy,
+  inviteChannels,
   viewerMinterPolicy,
   viewerRolePolicy,
   type DeploymentScope,
+  type PolicyDocumentJson,
 } from '../../lambda/core/kvs-policies';
 import { tables, type TableDefinition } from '../../lambda/core/tables';
 import type { TableKey } from '../../lambda/contract/types';
 import type { LogLevel, LogRetentionDays } from '../config';
+import type { HandlerResources } from '../handler-resources';
+import { PHOTOS_PREFIX, type PhotosBucket } from './photos-bucket';
+import type { Sms } from './sms';
+
+/** The resources a handler's needs are granted from. */
+export interface HandlerDependencies {
+  readonly tables: Readonly<Record<TableKey, ITable>>;
+  readonly sms?: Sms;
+  readonly photos?: PhotosBucket;
+}
 
 const REPO_ROOT = join(__dirname, '..', '..');
 export const HANDLERS_DIR = join(REPO_ROOT, 'lambda', 'handlers');
@@ -84,6 +100,8 @@ export class SightlineFunction extends Construct {
   public readonly logGroup: LogGroup;
   /** The role of the KVS viewer sessions this function mints, if it mints any (`mintViewerSessions`). */
   public viewerRole?: Role;
+  /** The role of the KVS caller sessions this function mints, if it mints any (`mintCallerSessions`). */
+  public callerRole?: Role;
   private readonly handlerName: string;
 
   constructor(scope: Construct, id: string, props: SightlineFunctionProps) {
@@ -151,6 +169,29 @@ export class SightlineFunction extends Construct {
   }
 
   /**
+   * Grants everything `needs` names (lib/handler-resources.ts): its tables and indexes, and each
+   * intent flag. A flag whose resource the stack did not provide is an error, not a silent no-op.
+   */
+  public applyResources(needs: HandlerResources, deps: HandlerDependencies): this {
+    for (const [key, access] of Object.entries(needs.tables) as [TableKey, TableAccess][]) {
+      this.useTable(deps.tables[key], key, access, needs.indexes?.[key]);
+    }
+    const need = <T>(what: T | undefined, flag: string): T => {
+      if (what === undefined)
+        throw new Error(`Handler ${this.handlerName} is ${flag}, but the stack gave none`);
+      return what;
+    };
+    if (needs.mintsViewerSessions) this.mintViewerSessions();
+    if (needs.mintsCallerSessions) this.mintCallerSessions();
+    if (needs.managesInviteChannels) this.manageInviteChannels();
+    if (needs.sendsSms) this.sendSms(need(deps.sms, 'sendsSms: SMS resources'));
+    if (needs.signsPhotoUploads)
+      this.signPhotoUploads(need(deps.photos, 'signsPhotoUploads: a photos bucket'));
+    if (needs.readsPhotos) this.readPhotos(need(deps.photos, 'readsPhotos: a photos bucket'));
+    return this;
+  }
+
+  /**
    * Lets the handler use one of the tables of `lambda/core/tables.ts`: puts the table's name in
    * the environment variable the handler reads, and grants exactly `access`.
    */
@@ -183,54 +224,158 @@ export class SightlineFunction extends Construct {
   /**
    * Lets the handler mint KVS viewer sessions (design.md §4). It gets a viewer role of its own,
    * which only this function's role may assume (with a source identity), whose permissions are the
-   * four viewer actions on this deployment's channels; every session narrows that further to one
-   * channel with its session policy. The function may assume that role and no other, and may look
-   * up endpoints and TURN servers of this deployment's channels. The role's ARN goes in
-   * `VIEWER_ROLE_ARN`. The policies are the ones of `lambda/core/kvs-policies.ts`.
+   * four viewer actions on this deployment's channels (cameras' and invites'); every session
+   * narrows that further to one channel with its session policy. The function may assume that role
+   * and no other, and may look up endpoints and TURN servers of this deployment's channels. The
+   * role's ARN goes in `VIEWER_ROLE_ARN`. The policies are the ones of `lambda/core/kvs-policies.ts`.
    */
   public mintViewerSessions(): Role {
-    if (this.viewerRole) return this.viewerRole;
-    const stack = Stack.of(this);
-    const scope: DeploymentScope = { partition: Aws.PARTITION, region: stack.region, account: stack.account };
-    const viewerRole = new Role(this, 'ViewerRole', {
-      assumedBy: new SourceIdentityPrincipal(this.role.roleArn),
-      description: `KVS viewer sessions minted by the ${this.handlerName} handler`,
-      inlinePolicies: { Viewer: PolicyDocument.fromJson(viewerRolePolicy(scope)) },
+    this.viewerRole ??= this.sessionRole({
+      id: 'ViewerRole',
+      policyName: 'Viewer',
+      kind: 'viewer',
+      env: 'VIEWER_ROLE_ARN',
+      rolePolicy: viewerRolePolicy,
+      minterPolicy: viewerMinterPolicy,
+      channels: deploymentChannels,
+      reason:
+        "The viewer role is the ceiling of every viewer session: the four viewer actions on this deployment's channels (channel ARNs end in a creation time, and channels come and go with devices and invites). Each session's policy names its one channel ARN.",
+      minterReason:
+        "Minting a session on any of this deployment's channels needs that channel's endpoints and TURN servers (GetSignalingChannelEndpoint, GetIceServerConfig only); channels come and go with devices and invites.",
     });
-    this.viewerRole = viewerRole;
-    for (const statement of viewerMinterPolicy(scope, viewerRole.roleArn).Statement) {
+    return this.viewerRole;
+  }
+
+  /**
+   * Lets the handler mint KVS master sessions for callers (design.md §4): as `mintViewerSessions`,
+   * with a caller role limited to the master's actions on invite channels (`channel/invite-*`),
+   * so no caller credential can ever reach a camera's channel. Its ARN goes in `CALLER_ROLE_ARN`.
+   */
+  public mintCallerSessions(): Role {
+    this.callerRole ??= this.sessionRole({
+      id: 'CallerRole',
+      policyName: 'Caller',
+      kind: 'caller (master)',
+      env: 'CALLER_ROLE_ARN',
+      rolePolicy: callerRolePolicy,
+      minterPolicy: callerMinterPolicy,
+      channels: inviteChannels,
+      reason:
+        "The caller role is the ceiling of every caller session: the master's actions on invite channels only (channel ARNs end in a creation time, and invite channels come and go with invites). Each session's policy names its one channel ARN.",
+      minterReason:
+        "Minting a caller session needs its invite channel's endpoints and TURN servers (GetSignalingChannelEndpoint, GetIceServerConfig only); invite channels come and go with invites.",
+    });
+    return this.callerRole;
+  }
+
+  /**
+   * Lets the handler create, describe, tag and delete invite channels (`channel/invite-*`), and no
+   * camera's channel.
+   */
+  public manageInviteChannels(): this {
+    const scope = this.deploymentScope();
+    for (const statement of inviteChannelManagerPolicy(scope).Statement) {
       this.role.addToPrincipalPolicy(PolicyStatement.fromJson(statement));
     }
-    this.fn.addEnvironment('VIEWER_ROLE_ARN', viewerRole.roleArn);
-
-    // The wildcard finding on exactly this deployment's channel pattern, whatever the account token.
-    const channels = deploymentChannels({
-      partition: '<AWS::Partition>',
-      region: '(?:[a-z0-9-]+|<AWS::Region>)',
-      account: '(?:[0-9]{12}|<AWS::AccountId>)',
-    });
-    const onChannels = { regex: `/^Resource::${channels.replace(/\*/g, '\\*')}$/` };
-    NagSuppressions.addResourceSuppressions(viewerRole, [
-      {
-        id: 'AwsSolutions-IAM5',
-        reason:
-          "The viewer role is the ceiling of every viewer session: the four viewer actions on this deployment's channels (channel ARNs end in a creation time, and channels come and go with devices). Each session's policy names its one channel ARN.",
-        appliesTo: [onChannels],
-      },
-    ]);
     NagSuppressions.addResourceSuppressions(
       this.role,
       [
         {
           id: 'AwsSolutions-IAM5',
           reason:
-            "Minting a session on any of this deployment's channels needs that channel's endpoints and TURN servers (GetSignalingChannelEndpoint, GetIceServerConfig only); channels come and go with devices.",
-          appliesTo: [onChannels],
+            'Invite channels are made and deleted with their invites, so their names (invite-<id>) and ARNs (ending in a creation time) are not known in advance; only the invite-* names are reachable.',
+          appliesTo: [channelFinding(inviteChannels)],
         },
       ],
       true,
     );
-    return viewerRole;
+    return this;
+  }
+
+  /** Lets the handler send invite SMS through the deployment's configuration set only. */
+  public sendSms(sms: Sms): this {
+    this.role.addToPrincipalPolicy(sms.sendStatement());
+    for (const [name, value] of Object.entries(sms.environment())) this.fn.addEnvironment(name, value);
+    return this;
+  }
+
+  /**
+   * Lets the handler sign photo uploads (presigned POST) under `invites/`: the upload runs with
+   * this role's permissions, so it may put objects (and their retention tag) there and nowhere else.
+   */
+  public signPhotoUploads(photos: PhotosBucket): this {
+    this.usePhotos(photos, ['s3:PutObject', 's3:PutObjectTagging'], 'sign photo uploads (presigned POST)');
+    this.fn.addEnvironment('PHOTO_RETENTION_CLASSES', photos.retentionDays.join(','));
+    return this;
+  }
+
+  /** Lets the handler sign photo downloads (presigned GET) under `invites/`, and read nothing else. */
+  public readPhotos(photos: PhotosBucket): this {
+    this.usePhotos(photos, ['s3:GetObject'], 'sign photo downloads (presigned GET)');
+    return this;
+  }
+
+  private usePhotos(photos: PhotosBucket, actions: string[], what: string): void {
+    this.role.addToPrincipalPolicy(
+      new PolicyStatement({ actions, resources: [photos.bucket.arnForObjects(`${PHOTOS_PREFIX}*`)] }),
+    );
+    this.fn.addEnvironment('PHOTOS_BUCKET', photos.bucket.bucketName);
+    const bucketId = Stack.of(this).getLogicalId(photos.bucket.node.defaultChild as CfnBucket);
+    NagSuppressions.addResourceSuppressions(
+      this.role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason: `The handler may ${what} of any caller photo: photo keys (invites/<inviteId>/<photoId>) are made per upload; the prefix is the narrowest fixed part.`,
+          appliesTo: [`Resource::<${bucketId}.Arn>/${PHOTOS_PREFIX}*`],
+        },
+      ],
+      true,
+    );
+  }
+
+  private deploymentScope(): DeploymentScope {
+    const stack = Stack.of(this);
+    return { partition: Aws.PARTITION, region: stack.region, account: stack.account };
+  }
+
+  /**
+   * A session role that only this function's role may assume (with a source identity), the
+   * function's right to assume it and to look up the channels' endpoints, and the role's ARN in
+   * `env`.
+   */
+  private sessionRole(options: {
+    id: string;
+    policyName: string;
+    kind: string;
+    env: string;
+    rolePolicy: (scope: DeploymentScope) => PolicyDocumentJson;
+    minterPolicy: (scope: DeploymentScope, roleArn: string) => PolicyDocumentJson;
+    channels: (scope: DeploymentScope) => string;
+    reason: string;
+    minterReason: string;
+  }): Role {
+    const scope = this.deploymentScope();
+    const role = new Role(this, options.id, {
+      assumedBy: new SourceIdentityPrincipal(this.role.roleArn),
+      description: `KVS ${options.kind} sessions minted by the ${this.handlerName} handler`,
+      inlinePolicies: { [options.policyName]: PolicyDocument.fromJson(options.rolePolicy(scope)) },
+    });
+    for (const statement of options.minterPolicy(scope, role.roleArn).Statement) {
+      this.role.addToPrincipalPolicy(PolicyStatement.fromJson(statement));
+    }
+    this.fn.addEnvironment(options.env, role.roleArn);
+
+    const onChannels = channelFinding(options.channels);
+    NagSuppressions.addResourceSuppressions(role, [
+      { id: 'AwsSolutions-IAM5', reason: options.reason, appliesTo: [onChannels] },
+    ]);
+    NagSuppressions.addResourceSuppressions(
+      this.role,
+      [{ id: 'AwsSolutions-IAM5', reason: options.minterReason, appliesTo: [onChannels] }],
+      true,
+    );
+    return role;
   }
 
   /** Sets an environment variable on the function. */
@@ -238,6 +383,19 @@ export class SightlineFunction extends Construct {
     this.fn.addEnvironment(name, value);
     return this;
   }
+}
+
+/**
+ * The cdk-nag finding of exactly one channel pattern of this deployment, whatever the account
+ * token (`cdk synth` without an account renders it as `<AWS::AccountId>`).
+ */
+function channelFinding(channels: (scope: DeploymentScope) => string): { regex: string } {
+  const pattern = channels({
+    partition: '<AWS::Partition>',
+    region: '(?:[a-z0-9-]+|<AWS::Region>)',
+    account: '(?:[0-9]{12}|<AWS::AccountId>)',
+  });
+  return { regex: `/^Resource::${pattern.replace(/\*/g, '\\*')}$/` };
 }
 
 /**

@@ -25,7 +25,7 @@ import { BlockPublicAccess, Bucket, CfnBucket, BucketEncryption, ObjectOwnership
 import { BucketDeployment, CacheControl, Source, type ISource } from 'aws-cdk-lib/aws-s3-deployment';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { NagSuppressions } from 'cdk-nag';
-import { Construct } from 'constructs';
+import { Construct, type IConstruct } from 'constructs';
 import type { WebConfig } from '../../lambda/contract/types';
 import { securityHeaders, type SecurityHeaderOptions } from '../../web-client/security-headers';
 import type { LogRetentionDays } from '../config';
@@ -77,6 +77,8 @@ export class WebHosting extends Construct {
   public readonly url: string;
   /** Uploads the site; set by `publish`. */
   public deployment?: BucketDeployment;
+  /** The log group of the CDK's bucket-emptying Lambda, when buckets are emptied on destroy. */
+  private autoDeleteLogs?: LogGroup;
 
   private readonly props: WebHostingProps;
 
@@ -147,7 +149,7 @@ export class WebHosting extends Construct {
       httpVersion: HttpVersion.HTTP2_AND_3,
       defaultBehavior: behavior,
       additionalBehaviors: {
-        // The caller's page gets its own headers. Its paths are rewritten to /index.html here
+        // The caller's page gets its own headers. Its paths are rewritten to /c/index.html here
         // rather than through the 403/404 fallback, so the response is surely this behaviour's.
         [CITIZEN_PATH]: {
           ...behavior,
@@ -200,9 +202,17 @@ export class WebHosting extends Construct {
       retention: logRetentionDays as RetentionDays,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    for (const bucket of [this.bucket, this.logsBucket]) {
-      bucket.node.tryFindChild('AutoDeleteObjectsCustomResource')?.node.addDependency(logGroup);
-    }
+    this.autoDeleteLogs = logGroup;
+    for (const bucket of [this.bucket, this.logsBucket]) this.emptiesBeforeItsLogs(bucket);
+  }
+
+  /**
+   * Makes another bucket of the stack that is emptied on destroy (autoDeleteObjects) run its
+   * emptying before the emptying Lambda's log group goes, as the site's buckets do.
+   */
+  public emptiesBeforeItsLogs(bucket: IConstruct): void {
+    if (!this.autoDeleteLogs) return;
+    bucket.node.tryFindChild('AutoDeleteObjectsCustomResource')?.node.addDependency(this.autoDeleteLogs);
   }
 
   /**
@@ -222,8 +232,8 @@ export class WebHosting extends Construct {
       sources: [this.webClientSource(), Source.jsonData('config.json', webConfig)],
       distribution: this.distribution,
       // The bundles have content-hashed names (web-client/build.ts), so only the two files
-      // whose names stay the same can be stale. The caller page is served as /index.html too.
-      distributionPaths: ['/index.html', '/config.json'],
+      // whose names stay the same can be stale.
+      distributionPaths: ['/index.html', '/c/index.html', '/config.json'],
       // Browsers revalidate every time (a cheap 304); CloudFront keeps a copy until the next
       // deployment's invalidation, at most a day.
       cacheControl: [CacheControl.fromString('public, max-age=0, s-maxage=86400')],
@@ -304,17 +314,17 @@ export class WebHosting extends Construct {
     });
   }
 
-  /** Serves the app for any path under the caller's prefix that is not a file. */
+  /** Serves the caller's page for any path under its prefix that is not a file (`/c/` itself). */
   private spaRewrite(): CloudFrontFunction {
     return new CloudFrontFunction(this, 'CitizenRewrite', {
-      comment: 'Serve /index.html for the caller page paths',
+      comment: 'Serve /c/index.html for the caller page paths',
       runtime: FunctionRuntime.JS_2_0,
       code: FunctionCode.fromInline(
         [
           'function handler(event) {',
           '  var request = event.request;',
           "  var last = request.uri.split('/').pop();",
-          "  if (last.indexOf('.') === -1) request.uri = '/index.html';",
+          "  if (last.indexOf('.') === -1) request.uri = '/c/index.html';",
           '  return request;',
           '}',
         ].join('\n'),

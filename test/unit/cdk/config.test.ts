@@ -28,6 +28,13 @@ describe('parseConfig', () => {
       retainData: false,
       logLevel: 'INFO',
       apiThrottle: { rateLimit: 50, burstLimit: 100 },
+      sms: {
+        originationIdentities: [],
+        allowedCountries: ['BE', 'FR', 'NL', 'DE', 'ES', 'GB', 'US'],
+        maxPrice: '0.50',
+      },
+      photoRetentionDays: [1, 7, 30],
+      firewall: { rateLimit: 2000, citizenRateLimit: 300, bindRateLimit: 30 },
     });
   });
 

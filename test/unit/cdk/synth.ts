@@ -4,7 +4,7 @@ import { App, Aspects } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { parseConfig, type SightlineConfig } from '../../../lib/config';
-import { SightlineStack } from '../../../lib/sightline-stack';
+import { SightlineStack, type SightlineStackProps } from '../../../lib/sightline-stack';
 
 /** A configuration unlike cdk.json's in region and retention, so tests see them flow through. */
 export const testConfig: SightlineConfig = parseConfig({
@@ -24,9 +24,17 @@ const cdkJsonContext = JSON.parse(
  * Synthesizes the whole stack as `bin/sightline.ts` does, but without bundling (no esbuild, no
  * web build), so a test file pays for one synth of about a second.
  */
-export function synthSightline(options: { config?: Partial<SightlineConfig>; nag?: boolean } = {}) {
+export function synthSightline(
+  options: {
+    config?: Partial<SightlineConfig>;
+    nag?: boolean;
+    /** Routes, handler resources or scheduled handlers other than the repository's. */
+    stackProps?: Omit<SightlineStackProps, 'config' | 'env'>;
+  } = {},
+) {
   const app = new App({ context: { ...cdkJsonContext, 'aws:cdk:bundling-stacks': [] } });
   const stack = new SightlineStack(app, 'Sightline', {
+    ...options.stackProps,
     config: { ...testConfig, ...options.config },
     env: { account: '123456789012' },
   });

@@ -1,5 +1,10 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { VIEWER_ACTIONS } from '../../../lambda/core/kvs-policies';
+import {
+  handlerResources,
+  scheduledHandlerResources,
+  type HandlerResources,
+} from '../../../lib/handler-resources';
 import { synthSightline, testConfig } from './synth';
 
 interface Statement {
@@ -92,11 +97,27 @@ describe('the viewer role', () => {
     expect(resources[viewerRoleId()]!.Properties.ManagedPolicyArns).toBeUndefined();
   });
 
-  test('is the only role that may connect to a channel', () => {
-    const connecting = allStatements().filter(({ s }) =>
-      actions(s).some((a) => /^kinesisvideo:Connect|^kinesisvideo:\*|^\*$/.test(a)),
+  test('viewer roles connect only as viewers, caller roles only as masters, and no handler role connects', () => {
+    // Devices connect with their own role (device-fleet.test.ts).
+    const connecting = allStatements().filter(
+      ({ roleId, s }) =>
+        !roleId.startsWith('Fleet') &&
+        actions(s).some((a) => /^kinesisvideo:Connect|^kinesisvideo:\*|^\*$/.test(a)),
     );
-    expect(connecting.map(({ roleId }) => roleId)).toEqual([viewerRoleId()]);
+    expect(connecting.map(({ roleId }) => roleId)).toContain(viewerRoleId());
+    for (const { roleId, s } of connecting) {
+      const description = String(resources[roleId]!.Properties.Description);
+      const connects = actions(s).filter((a) => a.startsWith('kinesisvideo:Connect'));
+      if (description.startsWith('KVS viewer sessions minted by')) {
+        expect(connects).toEqual(['kinesisvideo:ConnectAsViewer']);
+      } else {
+        expect([roleId, description]).toEqual([
+          roleId,
+          expect.stringMatching(/^KVS caller \(master\) sessions minted by/),
+        ]);
+        expect(connects).toEqual(['kinesisvideo:ConnectAsMaster']);
+      }
+    }
   });
 });
 
@@ -134,11 +155,28 @@ describe('the minting function', () => {
     });
   });
 
-  test('no other function may use STS or KVS', () => {
+  test('no function may use STS or KVS without a flag that says so', () => {
+    const flagged = Object.entries({ ...handlerResources, ...scheduledHandlerResources } as Record<
+      string,
+      HandlerResources
+    >)
+      .filter(([, r]) => r.mintsViewerSessions || r.mintsCallerSessions || r.managesInviteChannels)
+      .map(([handler]) => handler);
+    const allowedRoles = new Set(
+      Object.entries(resources)
+        .filter(([, r]) => r.Type === 'AWS::Lambda::Function')
+        .filter(([, r]) =>
+          flagged.some((h) =>
+            [`Sightline API: ${h}`, `Sightline scheduled: ${h}`].includes(String(r.Properties.Description)),
+          ),
+        )
+        .map(([, r]) => (r.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]),
+    );
     const others = allStatements().filter(
       ({ roleId, s }) =>
-        roleId !== roleIdOf('create-device-session') &&
-        roleId !== viewerRoleId() &&
+        !roleId.startsWith('Fleet') &&
+        !allowedRoles.has(roleId) &&
+        !String(resources[roleId]!.Properties.Description).startsWith('KVS ') &&
         actions(s).some((a) => a.startsWith('sts:') || a.startsWith('kinesisvideo:')),
     );
     expect(others).toEqual([]);

@@ -104,6 +104,7 @@ describe('security headers', () => {
         `https://cognito-idp.${testConfig.region}.amazonaws.com`,
         `wss://*.kinesisvideo.${testConfig.region}.amazonaws.com`,
         `https://*.kinesisvideo.${testConfig.region}.amazonaws.com`,
+        `https://sightline-${testConfig.stage}-photos-123456789012-${testConfig.region}.s3.${testConfig.region}.amazonaws.com`,
       ]);
     }
   });
@@ -167,7 +168,8 @@ describe('buckets', () => {
     for (const [id, bucket] of Object.entries(template.findResources('AWS::S3::Bucket'))) {
       expect([id, bucket.DeletionPolicy]).toEqual([id, 'Delete']);
     }
-    template.resourceCountIs('Custom::S3AutoDeleteObjects', 2);
+    // The site, its logs and the caller photos.
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 3);
   });
 
   test("the emptying Lambda's log group is the stack's, and outlives the emptying", () => {
@@ -199,7 +201,7 @@ describe('deployment', () => {
     expect(deployment()).toMatchObject({
       DestinationBucketName: { Ref: expect.stringMatching(/^WebSiteBucket/) },
       DistributionId: { Ref: expect.stringMatching(/^WebDistribution/) },
-      DistributionPaths: ['/index.html', '/config.json'],
+      DistributionPaths: ['/index.html', '/c/index.html', '/config.json'],
       Prune: true,
     });
     expect(deployment().SourceObjectKeys).toHaveLength(2);
