@@ -177,6 +177,24 @@ describe('provisioning by claim', () => {
   });
 });
 
+describe('presence', () => {
+  test('a second connection with the same client id takes over, and the device stays online', async () => {
+    const { serial } = await newDevice();
+    const device = await provision(serial);
+    const first = await connect(device, device.thingName);
+    await eventually(async () => (await readDevice(serial))?.online === true);
+    const kicked = closed(first);
+    const second = await connect(device, device.thingName);
+    expect(await kicked).toBe(true);
+    expect(second.connected).toBe(true);
+    // The first session's disconnection (version 0) is older than the second's connection.
+    await eventually(async () => (await readDevice(serial))?.presenceVersion === 1);
+    expect((await readDevice(serial))?.online).toBe(true);
+    await second.endAsync();
+    await eventually(async () => (await readDevice(serial))?.online === false);
+  });
+});
+
 describe('device shadow', () => {
   test('a device reports its state and reads it back, with versions and a delta', async () => {
     const { serial } = await newDevice();
