@@ -16,13 +16,16 @@ import {
 } from '../support/aws';
 import { agent, newDevice, outputs, readDevice } from '../support/cloud';
 import {
+  call,
   caPem,
   claim,
+  CSR_TOPIC,
   closeAll,
   closed,
   connect,
   eventually,
   fetchCredentials,
+  newCsr,
   provision,
   type ProvisionedDevice,
 } from '../support/iot';
@@ -142,6 +145,15 @@ describe('credentials provider', () => {
     const answer = await fetchCredentials(identity(), thing());
     expect(answer.status).toBe(403);
     expect(answer.body).toEqual({ message: expect.any(String) });
+  });
+
+  test('refuses a certificate that was never activated', async () => {
+    const client = await connect(claim, provisioningClientId(a.serial));
+    const { csr, key } = await newCsr();
+    const created = await call(client, CSR_TOPIC, { certificateSigningRequest: csr });
+    expect(created.topic).toBe(`${CSR_TOPIC}/accepted`);
+    const answer = await fetchCredentials({ cert: created.body.certificatePem, key }, a.thingName);
+    expect(answer.status).toBe(403);
   });
 
   test('refuses an unknown role alias', async () => {
