@@ -64,6 +64,7 @@ export class SightlineStack extends Stack {
       devicesTable: this.data.tables.devices,
       logRetentionDays,
       logLevel,
+      retainData,
     });
     this.web = new WebHosting(this, 'Web', {
       region: config.region,

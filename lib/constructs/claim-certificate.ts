@@ -21,6 +21,11 @@ export interface ClaimCertificateProps {
   readonly rotation?: string;
   readonly logRetentionDays: LogRetentionDays;
   readonly logLevel?: LogLevel;
+  /**
+   * Keep the function's logs when the stack is destroyed.
+   * @default false
+   */
+  readonly retainLogs?: boolean;
 }
 
 /**
@@ -63,6 +68,7 @@ export class ClaimCertificate extends Construct {
       description: 'Sightline: the device fleet claim certificate (custom resource)',
       logRetentionDays: props.logRetentionDays,
       logLevel: props.logLevel,
+      retainLogs: props.retainLogs,
       timeout: Duration.minutes(2),
     });
     fn.role.addToPrincipalPolicy(

@@ -35,6 +35,11 @@ export interface DeviceFleetProps {
   readonly logRetentionDays: LogRetentionDays;
   readonly logLevel?: LogLevel;
   /**
+   * Keep the functions' logs when the stack is destroyed (the things and channels go regardless).
+   * @default false
+   */
+  readonly retainData?: boolean;
+  /**
    * Change it to issue a new claim certificate (`ClaimCertificate.rotation`).
    * @default '1'
    */
@@ -69,7 +74,11 @@ export class DeviceFleet extends Construct {
     const where: DeploymentScope = { partition: Aws.PARTITION, region: stack.region, account: stack.account };
     const names = fleetNames(props.stage);
     this.names = names;
-    const logs = { logRetentionDays: props.logRetentionDays, logLevel: props.logLevel };
+    const logs = {
+      logRetentionDays: props.logRetentionDays,
+      logLevel: props.logLevel,
+      retainLogs: props.retainData ?? false,
+    };
 
     // What the template needs to exist before any device provisions.
     const thingType = new CfnThingType(this, 'ThingType', {
