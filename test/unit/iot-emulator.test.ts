@@ -1,7 +1,16 @@
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
 import { runSimulation } from '@cloud-copilot/iam-simulate';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { webcrypto } from 'node:crypto';
 import { PRESENCE_RULE_SQL, REGISTRATION_RULE_SQL } from '../../lambda/contract/iot-events';
 import { evaluatePolicy, evaluateSession, MalformedPolicyError, parsePolicy } from '../../local/aws/policy';
 import { claimPolicy, devicePolicy, deviceRolePolicy, FLEET, IOT_ARN } from '../../local/iot/policies';
+import { ensureIotCa } from '../../local/iot/ca';
+import { createProvisioning, type Hook } from '../../local/iot/provisioning';
+import { IotRegistry } from '../../local/iot/registry';
 import { parseRule, topicMatches } from '../../local/iot/rules';
 import { ShadowService } from '../../local/iot/shadow';
 import { cameraTemplate, evaluateTemplate, TemplateError } from '../../local/iot/template';
@@ -239,4 +248,98 @@ describe('device shadow', () => {
     });
     expect(shadow.handle('CAM-1', 'update', Buffer.from('{'))[0]?.payload).toMatchObject({ code: 400 });
   });
+});
+
+/**
+ * The hook's failures that a real Lambda cannot be made to show on demand (it hangs past AWS's
+ * 5 seconds, throws, or answers the string "true"): stand-in hooks, each of which must deny.
+ */
+describe('pre-provisioning hook failures', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sightline-iot-unit-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  async function registerWith(hook: Hook) {
+    const ca = await ensureIotCa(dir);
+    const registry = new IotRegistry();
+    registry.putPolicy(FLEET.devicePolicy, devicePolicy());
+    registry.thingTypes.add(FLEET.thingType);
+    registry.thingGroups.add(FLEET.thingGroup);
+    const template = cameraTemplate({
+      CredentialEndpoint: 'localhost:1',
+      DataEndpoint: 'localhost:2',
+      RoleAlias: FLEET.roleAlias,
+      Region: 'us-east-1',
+    });
+    const handle = createProvisioning({
+      registry,
+      ca,
+      templates: new Map([[FLEET.template, { template, hook }]]),
+      now: Date.now,
+      log: () => undefined,
+    });
+    x509.cryptoProvider.set(webcrypto as unknown as Crypto);
+    const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+    const keys = (await webcrypto.subtle.generateKey(alg, true, ['sign', 'verify'])) as CryptoKeyPair;
+    const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+      name: 'CN=x',
+      keys,
+      signingAlgorithm: alg,
+    });
+    const request = { clientId: 'prov-SL-1', claimCertificateId: 'c'.repeat(64) };
+    const created = await handle({
+      ...request,
+      topic: '$aws/certificates/create-from-csr/json',
+      payload: Buffer.from(JSON.stringify({ certificateSigningRequest: csr.toString('pem') })),
+    });
+    const started = Date.now();
+    const reply = await handle({
+      ...request,
+      topic: `$aws/provisioning-templates/${FLEET.template}/provision/json`,
+      payload: Buffer.from(
+        JSON.stringify({
+          certificateOwnershipToken: created.payload.certificateOwnershipToken,
+          parameters: { SerialNumber: 'SL-1' },
+        }),
+      ),
+    });
+    return {
+      reply,
+      ms: Date.now() - started,
+      registry,
+      certificateId: String(created.payload.certificateId),
+    };
+  }
+
+  const allow: Hook = () =>
+    Promise.resolve({ allowProvisioning: true, parameterOverrides: { ThingName: 'SL-1' } });
+
+  test('an allowing hook provisions (the control case)', async () => {
+    const { reply, registry, certificateId } = await registerWith(allow);
+    expect(reply.payload).toMatchObject({ thingName: 'SL-1' });
+    expect(registry.certificate(certificateId)?.status).toBe('ACTIVE');
+  });
+
+  test.each<[string, Hook]>([
+    ['throws', () => Promise.reject(new Error('boom'))],
+    [
+      'answers the string "true"',
+      () => Promise.resolve({ allowProvisioning: 'true' as never, parameterOverrides: {} }),
+    ],
+    ['answers false', () => Promise.resolve({ allowProvisioning: false, parameterOverrides: {} })],
+  ])('a hook that %s denies, and the certificate stays inactive', async (_what, hook) => {
+    const { reply, registry, certificateId } = await registerWith(hook);
+    expect(reply).toEqual({
+      topic: `$aws/provisioning-templates/${FLEET.template}/provision/json/rejected`,
+      payload: { statusCode: 403, errorCode: 'AccessDenied', errorMessage: expect.any(String) },
+    });
+    expect(registry.certificate(certificateId)?.status).toBe('PENDING_ACTIVATION');
+    expect(registry.thing('SL-1')).toBeUndefined();
+  });
+
+  test('a hook that takes longer than 5 seconds denies at 5 seconds', async () => {
+    const { reply, ms } = await registerWith(() => new Promise(() => undefined));
+    expect(reply.payload).toMatchObject({ statusCode: 403, errorCode: 'AccessDenied' });
+    expect(ms).toBeGreaterThanOrEqual(4900);
+    expect(ms).toBeLessThan(7000);
+  }, 15_000);
 });
