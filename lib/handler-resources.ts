@@ -70,6 +70,46 @@ export const handlerResources: Record<LiveHandler, HandlerResources> = {
     tables: { devices: 'read', audit: 'append' },
     mintsViewerSessions: true,
   },
+  // Checks the org, takes rate slots, makes the channel, stores credit + lock + invite + audit in
+  // one transaction, then sends the SMS (refunding the credit if the service refuses it).
+  'create-invite': {
+    tables: { organisations: 'readWrite', invites: 'readWrite', inviteGuards: 'readWrite', audit: 'append' },
+    managesInviteChannels: true,
+    sendsSms: true,
+  },
+  'list-invites': { tables: { invites: 'read' }, indexes: { invites: ['byOrg'] } },
+  // Marks photos seen in the bucket as uploaded, so each is checked there once.
+  'get-invite': { tables: { invites: 'read', photos: 'readWrite' }, readsPhotos: true },
+  'revoke-invite': {
+    tables: { invites: 'readWrite', inviteGuards: 'readWrite', audit: 'append' },
+    managesInviteChannels: true,
+  },
+  'create-invite-session': { tables: { invites: 'read', audit: 'append' }, mintsViewerSessions: true },
+  'reveal-photo': { tables: { invites: 'read', photos: 'read', audit: 'append' }, readsPhotos: true },
+  // Every caller route finds its invite by token hash and may bind the link (one audited write).
+  'get-citizen-invite': {
+    tables: { invites: 'readWrite', organisations: 'read', audit: 'append' },
+    indexes: { invites: ['byTokenHash'] },
+  },
+  'create-citizen-session': {
+    tables: { invites: 'readWrite', audit: 'append' },
+    indexes: { invites: ['byTokenHash'] },
+    mintsCallerSessions: true,
+  },
+  'create-citizen-photo': {
+    tables: { invites: 'readWrite', photos: 'readWrite', organisations: 'read', audit: 'append' },
+    indexes: { invites: ['byTokenHash'] },
+    signsPhotoUploads: true,
+  },
+  'put-citizen-location': {
+    tables: { invites: 'readWrite', audit: 'append' },
+    indexes: { invites: ['byTokenHash'] },
+  },
+  'end-citizen-session': {
+    tables: { invites: 'readWrite', inviteGuards: 'readWrite', audit: 'append' },
+    indexes: { invites: ['byTokenHash'] },
+    managesInviteChannels: true,
+  },
 };
 
 /** Handlers run on a schedule rather than by a route. */
@@ -88,9 +128,10 @@ export interface ScheduledHandlerResources extends HandlerResources {
 export const scheduledHandlerResources: Record<ScheduledHandler, ScheduledHandlerResources> = {
   // Marks expired invites `expired` and deletes their channels (design.md §3-4).
   'expire-invites': {
-    stage: 'planned',
+    stage: 'live',
     everyMinutes: 5,
-    tables: { invites: 'readWrite', audit: 'append' },
+    tables: { invites: 'readWrite', inviteGuards: 'readWrite', audit: 'append' },
+    indexes: { invites: ['byExpiry'] },
     managesInviteChannels: true,
   },
 };

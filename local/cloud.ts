@@ -16,6 +16,7 @@ import { createGateway } from './gateway';
 import { startLocalIot } from './iot';
 import { Outbox } from './outbox';
 import { createOutboxPage } from './outbox-page';
+import { scheduleInviteExpiry, setUpShowMe } from './show-me';
 import { ensurePortFree } from './ports';
 import { ensureTls } from './tls';
 import { createWebServer } from './web';
@@ -107,10 +108,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const aws = createLocalAws({
       origin,
       channelsFile: options.persist ? join(stateDir, 'kvs', 'channels.json') : undefined,
+      objectsDir: options.persist ? join(stateDir, 's3') : undefined,
+      deliverSms: (text) => outbox.add({ channel: 'sms', to: text.to, text: text.body }),
       log: options.log,
     });
     stoppers.unshift(() => aws.close());
     registerLiveRoles(aws);
+    setUpShowMe(aws, origin);
     // WebSocket upgrades (the KVS signaling endpoint) arrive on the same origin.
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (!aws.handleUpgrade(req, socket, head)) socket.destroy();
@@ -167,6 +171,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       userPoolId: cognito.userPoolId,
       demoFile: join(stateDir, 'demo.json'),
     });
+
+    stoppers.unshift(scheduleInviteExpiry(options.log));
 
     // The demo camera streams as soon as the cloud is up, so a newcomer can watch within a minute.
     const demoSerial = demo.devices[0]?.serial;

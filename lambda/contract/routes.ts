@@ -87,7 +87,7 @@ export const routes = {
     request: s.createInviteRequestSchema,
     status: 201,
     response: s.inviteSchema,
-    stage: 'planned',
+    stage: 'live',
   },
   listInvites: {
     method: 'GET',
@@ -96,7 +96,7 @@ export const routes = {
     handler: 'list-invites',
     status: 200,
     response: s.listInvitesResponseSchema,
-    stage: 'planned',
+    stage: 'live',
   },
   getInvite: {
     method: 'GET',
@@ -106,7 +106,7 @@ export const routes = {
     params: inviteParams,
     status: 200,
     response: s.inviteDetailSchema,
-    stage: 'planned',
+    stage: 'live',
   },
   revokeInvite: {
     method: 'DELETE',
@@ -115,7 +115,7 @@ export const routes = {
     handler: 'revoke-invite',
     params: inviteParams,
     status: 204,
-    stage: 'planned',
+    stage: 'live',
   },
   createInviteSession: {
     method: 'POST',
@@ -125,7 +125,7 @@ export const routes = {
     params: inviteParams,
     status: 201,
     response: s.sessionSchema,
-    stage: 'planned',
+    stage: 'live',
   },
   revealPhoto: {
     method: 'POST',
@@ -135,7 +135,7 @@ export const routes = {
     params: photoParams,
     status: 200,
     response: s.revealPhotoResponseSchema,
-    stage: 'planned',
+    stage: 'live',
   },
   getCitizenInvite: {
     method: 'POST',
@@ -145,7 +145,7 @@ export const routes = {
     request: s.citizenLinkRequestSchema,
     status: 200,
     response: s.citizenInviteSchema,
-    stage: 'planned',
+    stage: 'live',
   },
   createCitizenSession: {
     method: 'POST',
@@ -155,7 +155,7 @@ export const routes = {
     request: s.citizenSessionRequestSchema,
     status: 201,
     response: s.sessionSchema,
-    stage: 'planned',
+    stage: 'live',
   },
   createCitizenPhoto: {
     method: 'POST',
@@ -165,7 +165,7 @@ export const routes = {
     request: s.citizenPhotoRequestSchema,
     status: 201,
     response: s.citizenPhotoResponseSchema,
-    stage: 'planned',
+    stage: 'live',
   },
   putCitizenLocation: {
     method: 'PUT',
@@ -174,7 +174,7 @@ export const routes = {
     handler: 'put-citizen-location',
     request: s.citizenLocationRequestSchema,
     status: 204,
-    stage: 'planned',
+    stage: 'live',
   },
   endCitizenSession: {
     method: 'POST',
@@ -183,7 +183,7 @@ export const routes = {
     handler: 'end-citizen-session',
     request: s.citizenLinkRequestSchema,
     status: 204,
-    stage: 'planned',
+    stage: 'live',
   },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -1,0 +1,23 @@
+import { requireEnv } from '../core/env';
+import { httpHandler } from '../core/http';
+import { getOrgInvite, inactiveProblem, isActive } from '../core/invites';
+import { awsSessionServices, mintViewerSession } from '../core/sessions';
+
+const VIEWER_ROLE_ARN = requireEnv('VIEWER_ROLE_ARN');
+const services = awsSessionServices();
+
+/** POST /invites/{inviteId}/sessions: a dispatcher of its organisation watches the caller (VIEWER). */
+export const handler = httpHandler('createInviteSession', async ({ params, caller }) => {
+  const item = await getOrgInvite(params.inviteId!, caller.orgId!);
+  if (!isActive(item)) throw inactiveProblem(item);
+  const session = await mintViewerSession(
+    {
+      channelArn: item.channelArn,
+      callerSub: caller.sub,
+      roleArn: VIEWER_ROLE_ARN,
+      subject: `invite#${item.inviteId}`,
+    },
+    services,
+  );
+  return { body: session };
+});
