@@ -7,7 +7,7 @@ import type { LocalOutputs, WebConfig } from '../lambda/contract/types';
 import { tables } from '../lambda/core/tables';
 import { createLocalAws, type LocalAws } from './aws';
 import { stopChild } from './child-process';
-import { registerLiveRoles, startDemoCamera } from './live';
+import { registerLiveRoles, startDemoDevice } from './live';
 import { startCognito } from './cognito';
 import { createCognitoProxy } from './cognito-proxy';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './constants';
@@ -174,10 +174,16 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
     stoppers.unshift(scheduleInviteExpiry(options.log));
 
-    // The demo camera streams as soon as the cloud is up, so a newcomer can watch within a minute.
+    // The demo camera is a real device agent that provisions itself by claim and then streams,
+    // as soon as the cloud is up, so a newcomer can watch within a minute.
     const demoSerial = demo.devices[0]?.serial;
     if (demoSerial) {
-      const camera = await startDemoCamera(aws, demoSerial, options.log);
+      const device = { region: LOCAL_REGION, caCertPath: tls.caCertPath, awsEndpoints: aws.endpoints };
+      const camera = startDemoDevice(
+        { outputs: { ...device, iot: iot.outputs }, stateDir, persist: options.persist },
+        demoSerial,
+        options.log,
+      );
       stoppers.unshift(() => stopChild(camera));
     }
 
