@@ -6,12 +6,13 @@ import { bindOnPage, launchChromium, phonePage, signIn } from '../support/browse
 import { REPO_ROOT } from '../support/paths';
 import { startCloud, stopCloud } from '../support/start-cloud';
 import { countRequestsBeforeOffer } from './requests';
+import { benchAgent } from './agent';
 import { openSeedViewer } from './seed-run';
 
 /**
- * `npm run bench`, live view: click "Watch live" → first rendered frame, in Chromium against a
+ * `npm run bench`. The live view: click "Watch live" → first rendered frame, in Chromium against a
  * local cloud of its own, side by side with the seed's way of connecting, and the requests each
- * makes one after another before its offer.
+ * makes one after another before its offer. Then the device agent (./agent.ts).
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
 const STATE_DIR = join(REPO_ROOT, '.local-bench');
@@ -69,7 +70,10 @@ async function main(): Promise<void> {
         sequentialRequestsBeforeOffer: sequential,
       });
     }
-    const result = { runs: RUNS, scenarios, targets: { medianMs: 250, sequentialRequests: 2 } };
+    const liveView = { runs: RUNS, scenarios, targets: { medianMs: 250, sequentialRequests: 2 } };
+    // The device agent, on the same cloud: its memory and the time from claim to streaming.
+    const agent = await benchAgent({ outputs });
+    const result = { liveView, agent };
     console.log(JSON.stringify(result, null, 2));
   } finally {
     await browser.close();
