@@ -1,0 +1,232 @@
+import { createHash } from 'node:crypto';
+import type { Browser, Page } from 'playwright-core';
+import { httpRequest, outputs } from '../support/cloud';
+import { launchChromium, phonePage, signIn } from '../support/browser';
+import { linkFromOutbox, newMobileNumber } from '../support/invites';
+
+/** Samples the picture of a <video>: its size, play time and a hash of its pixels. */
+function sampleVideo(page: Page, testId: string) {
+  return page.evaluate((id) => {
+    const video = document.querySelector<HTMLVideoElement>(`[data-testid=${id}]`)!;
+    const canvas = document.createElement('canvas');
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    const g = canvas.getContext('2d')!;
+    g.drawImage(video, 0, 0);
+    const pixels = g.getImageData(0, 0, canvas.width, canvas.height).data;
+    let hash = 0;
+    for (let i = 0; i < pixels.length; i += 101) hash = (hash * 31 + pixels[i]!) | 0;
+    return { width: video.videoWidth, time: video.currentTime, hash };
+  }, testId);
+}
+
+describe('"show me" in Chromium: a dispatcher and a caller in two browser contexts', () => {
+  let browser: Browser;
+
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  test('invite by SMS, consent, live video, photo, location, a forwarded link refused, then revoke', async () => {
+    // The dispatcher signs in and lands on the console, not the owner app.
+    const desk = await phonePage(browser, outputs.webUrl);
+    await desk.page.setViewportSize({ width: 1280, height: 900 });
+    await signIn(desk.page, outputs.webUrl, outputs.demo.dispatcher);
+    await desk.page.getByTestId('dispatcher-console').waitFor();
+
+    // Invite a Belgian mobile number typed the local way; the form turns it into E.164.
+    const e164 = newMobileNumber();
+    const local = `0${e164.slice(3)}`;
+    const reference = `E2E-${Date.now()}`;
+    await desk.page.getByTestId('invite-country').selectOption('BE');
+    await desk.page.getByTestId('invite-phone').fill(local);
+    await desk.page.getByTestId('invite-reference').fill(reference);
+    await desk.page.getByTestId('invite-locale').selectOption('fr');
+    await desk.page.getByTestId('invite-submit').click();
+    await desk.page.getByTestId('invite-sent').waitFor();
+    const detail = desk.page.getByTestId('invite-detail');
+    await detail.waitFor();
+    await detail.locator('[data-testid=invite-status][data-status=sent]').waitFor();
+    // The list shows it first (newest first).
+    const firstRow = desk.page.getByTestId('invites').locator('li').first();
+    expect(await firstRow.innerText()).toContain(reference);
+
+    // The caller opens the link from the outbox on a phone that speaks English.
+    const { link } = await linkFromOutbox(e164);
+    const phone = await phonePage(browser, outputs.webUrl);
+    await phone.context.grantPermissions(['camera', 'microphone', 'geolocation'], {
+      origin: outputs.webUrl,
+    });
+    await phone.context.setGeolocation({ latitude: 50.8466, longitude: 4.3528, accuracy: 12 });
+    await phone.page.goto(link);
+    const consent = phone.page.getByTestId('consent');
+    await consent.waitFor();
+    // Consent names the organisation and what it will see, before any camera is on.
+    expect(await consent.innerText()).toMatch(/live video/i);
+    expect(await phone.page.getByTestId('caller-preview').count()).toBe(0);
+    // The language switch changes the words at once.
+    await phone.page.getByTestId('language').selectOption('fr');
+    expect(await consent.innerText()).toMatch(/vidéo/i);
+    await phone.page.getByTestId('language').selectOption('en');
+    await desk.page.locator('[data-testid=invite-detail] [data-status=opened]').waitFor();
+
+    await phone.page.getByTestId('consent-live').click();
+    await phone.page.locator('[data-testid=live-status][data-state=waiting]').waitFor({ timeout: 20_000 });
+    // Nobody is watching yet, so the page does not say so; after 5 s it points to photos instead.
+    expect(await phone.page.getByTestId('watching').count()).toBe(0);
+    await phone.page.getByTestId('live-slow').waitFor({ timeout: 10_000 });
+    expect(await phone.page.getByTestId('watching').count()).toBe(0);
+    await desk.page.locator('[data-testid=invite-detail] [data-status=live]').waitFor();
+
+    // Relay only needs a TURN server; the local cloud offers none, and the console says so plainly.
+    await desk.page.getByTestId('relay-only').check();
+    await desk.page.getByTestId('watch').click();
+    expect(await desk.page.getByTestId('invite-live-error').innerText()).toMatch(/no TURN relay server/);
+    expect(await phone.page.getByTestId('watching').count()).toBe(0);
+
+    // Without it, the dispatcher watches: frames render and the picture changes.
+    await desk.page.getByTestId('relay-only').uncheck();
+    await desk.page.locator('[data-testid=invite-live-state][data-state=live]').waitFor({ timeout: 30_000 });
+    await desk.page.waitForFunction(
+      () =>
+        (document.querySelector<HTMLVideoElement>('[data-testid=invite-live-video]')?.videoWidth ?? 0) > 0,
+    );
+    await desk.page.getByTestId('invite-live-video').scrollIntoViewIfNeeded();
+    const first = await sampleVideo(desk.page, 'invite-live-video');
+    await desk.page.waitForTimeout(1500);
+    const second = await sampleVideo(desk.page, 'invite-live-video');
+    expect(first.width).toBeGreaterThan(0);
+    expect(second.time).toBeGreaterThan(first.time);
+    expect(second.hash).not.toBe(first.hash);
+    // The caller's sound stays off (they are on the phone too) until the dispatcher turns it on.
+    const muted = () =>
+      desk.page.evaluate(
+        () => document.querySelector<HTMLVideoElement>('[data-testid=invite-live-video]')!.muted,
+      );
+    expect(await muted()).toBe(true);
+    await desk.page.getByTestId('sound').click();
+    expect(await muted()).toBe(false);
+    // Now, and only now, the caller is told the call centre is watching.
+    await phone.page.getByTestId('watching').waitFor();
+    expect(await phone.page.getByTestId('live-slow').count()).toBe(0);
+    await desk.page.getByTestId('unwatch').click();
+    await phone.page.getByTestId('watching').waitFor({ state: 'detached', timeout: 20_000 });
+
+    // Two photos: the newer one comes first on the photowall, its SHA-256 checked from its bytes.
+    // The first upload's connection is cut once (a network failure, which the local cloud cannot
+    // produce on demand, hence this one test double): the page says so and a retry sends it.
+    const photos = [await phone.page.screenshot(), await desk.page.screenshot()];
+    let cut = false;
+    await phone.page.route(
+      (url) => !url.pathname.startsWith('/api/'),
+      (route) => {
+        if (!cut && route.request().method() === 'POST') {
+          cut = true;
+          return route.abort('connectionreset');
+        }
+        return route.continue();
+      },
+    );
+    await phone.page.getByTestId('photo-input').setInputFiles({
+      name: 'scene-0.png',
+      mimeType: 'image/png',
+      buffer: photos[0]!,
+    });
+    await phone.page.locator('[data-testid=sent-photo][data-state=failed]').waitFor({ timeout: 20_000 });
+    await phone.page.unrouteAll();
+    await phone.page.getByTestId('photo-retry').click();
+    await phone.page.locator('[data-testid=sent-photo][data-state=sent]').waitFor({ timeout: 20_000 });
+    expect(cut).toBe(true);
+    await phone.page.getByTestId('photo-input').setInputFiles({
+      name: 'scene-1.png',
+      mimeType: 'image/png',
+      buffer: photos[1]!,
+    });
+    await phone.page.locator('[data-testid=sent-photo][data-state=sent]').nth(1).waitFor({ timeout: 20_000 });
+    const newest = createHash('sha256').update(photos[1]!).digest('hex');
+    const wall = desk.page.getByTestId('photowall');
+    await wall.locator('[data-testid=photo-tile]').nth(1).waitFor({ timeout: 10_000 });
+    const tile = wall.locator('[data-testid=photo-tile]').first();
+    await tile.locator('[data-testid=photo-hash][data-ok=true]').waitFor();
+    // Blurred until revealed; the reveal goes through the API, then a click enlarges it.
+    expect(await tile.getAttribute('data-revealed')).toBe('false');
+    await tile.click();
+    await desk.page.locator('[data-testid=photo-tile][data-revealed=true]').first().waitFor();
+    await tile.click();
+    const dialog = desk.page.getByTestId('photo-dialog').first();
+    await dialog.waitFor();
+    expect(await dialog.getByTestId('photo-sha256').innerText()).toBe(newest);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    // The caller shares the location; the dispatcher sees coordinates and accuracy, as text.
+    await phone.page.getByTestId('share-location').click();
+    await phone.page.locator('[data-testid=location-status][data-state=shared]').waitFor();
+    expect(await phone.page.getByTestId('location-status').innerText()).toContain('12 m');
+    await desk.page.getByTestId('location-latitude').waitFor({ timeout: 10_000 });
+    expect(await desk.page.getByTestId('location-latitude').innerText()).toBe('50.846600');
+    expect(await desk.page.getByTestId('location-longitude').innerText()).toBe('4.352800');
+    expect(await desk.page.getByTestId('location-accuracy').innerText()).toContain('12 m');
+
+    // The link forwarded to another phone is refused there, plainly.
+    const other = await phonePage(browser, outputs.webUrl);
+    await other.page.goto(link);
+    await other.page.locator('[data-testid=link-closed][data-reason=in-use]').waitFor();
+    expect(await other.page.getByTestId('link-closed').innerText()).toMatch(/already in use/i);
+    await other.context.close();
+
+    // Revoking ends it: the caller's page says so and its camera stops.
+    await desk.page.getByTestId('revoke').click();
+    await desk.page.getByTestId('revoke-confirm').click();
+    await desk.page.locator('[data-testid=invite-detail] [data-status=revoked]').waitFor();
+    await phone.page.locator('[data-testid=link-closed][data-reason=revoked]').waitFor({ timeout: 20_000 });
+    expect(await phone.page.getByTestId('caller-preview').count()).toBe(0);
+
+    expect(desk.problems).toEqual([]);
+    expect(phone.problems).toEqual([]);
+    await phone.context.close();
+    await desk.context.close();
+  });
+
+  test('the caller page serves with camera, microphone and location allowed; other pages deny them', async () => {
+    const caller = await httpRequest(`${outputs.webUrl}/c/`);
+    const app = await httpRequest(`${outputs.webUrl}/`);
+    expect(caller.status).toBe(200);
+    expect(caller.text).toMatch(/assets\/caller-[A-Z0-9]+\.js/);
+    expect(caller.text).not.toMatch(/assets\/app-/);
+    expect(caller.headers['permissions-policy']).toContain('camera=(self)');
+    expect(caller.headers['permissions-policy']).toContain('geolocation=(self)');
+    expect(app.headers['permissions-policy']).toContain('camera=()');
+    expect(app.headers['permissions-policy']).toContain('geolocation=()');
+    for (const res of [caller, app]) {
+      const csp = String(res.headers['content-security-policy']);
+      expect(csp).not.toContain('unsafe-inline');
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
+      expect(res.headers['strict-transport-security']).toMatch(/max-age=\d+/);
+    }
+    // The caller's bundle carries no sign-in code.
+    const js = /src="(\/assets\/caller-[A-Z0-9]+\.js)"/.exec(caller.text)![1]!;
+    const bundle = await httpRequest(`${outputs.webUrl}${js}`);
+    expect(bundle.text).not.toContain('AWSCognitoIdentityProviderService');
+  });
+
+  test('a link without a token, or a malformed one, says so without calling the API', async () => {
+    const { page, context, problems } = await phonePage(browser, outputs.webUrl);
+    const calls: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/citizen/')) calls.push(r.url());
+    });
+    await page.goto(`${outputs.webUrl}/c/`);
+    await page.locator('[data-testid=link-closed][data-reason=missing]').waitFor();
+    await page.goto(`${outputs.webUrl}/c/#not*a*token`);
+    await page.reload();
+    await page.locator('[data-testid=link-closed][data-reason=invalid]').waitFor();
+    expect(calls).toEqual([]);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+});
