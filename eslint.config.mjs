@@ -7,9 +7,8 @@ export default tseslint.config(
     ignores: [
       'node_modules',
       'cdk.out',
-      '.local',
-      '.local-test',
-      '.local-bench',
+      // Local cloud state folders (.local, .local-test, .local-bench, …) hold built bundles.
+      '.local*',
       'dist',
       '**/dist',
       '*.js',
