@@ -62,7 +62,8 @@ async function main(): Promise<void> {
   console.log(
     [
       `Sightline local cloud ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${outputs.webUrl}`,
-      `  sign in:     ${outputs.demo.owner.username} / ${outputs.demo.owner.password}`,
+      `  owner:       ${outputs.demo.owner.username} / ${outputs.demo.owner.password}`,
+      `  dispatcher:  ${outputs.demo.dispatcher.username} / ${outputs.demo.dispatcher.password}`,
       device ? `  demo device: serial ${device.serial}, secret ${device.secret}` : '',
       `  outbox:      ${outputs.webUrl}/local/outbox   (sign-up codes and SMS)`,
       `  outputs:     ${cloud.outputsPath}`,

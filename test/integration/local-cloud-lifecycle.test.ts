@@ -81,7 +81,7 @@ describe('npm start', () => {
         () => /ready in [\d.]+ s at https:\/\/localhost:\d+/.test(output()),
         60_000,
       );
-      expect(output()).toMatch(/sign in: +owner@example\.com/);
+      expect(output()).toMatch(/owner: +owner@example\.com/);
       expect(existsSync(join(state, 'outputs.json'))).toBe(true);
       const started = descendants(child.pid!);
       // At least the cloud itself (under tsx), DynamoDB Local's JVM and cognito-local.
