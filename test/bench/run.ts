@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     const { page } = await phonePage(browser, outputs.webUrl);
     await signIn(page, outputs.webUrl, outputs.demo.owner);
     await bindOnPage(page, device);
+    await untilOnline(page, device.serial);
 
     const seed = await openSeedViewer(page.context(), outputs, device.serial);
     const ours = { page, watch: () => watchOnce(page, device.serial) };
@@ -78,6 +79,22 @@ async function main(): Promise<void> {
   } finally {
     await browser.close();
     await stopCloud(cloud);
+  }
+}
+
+/**
+ * The demo camera provisions itself as the cloud starts; the runs begin once it is online (the
+ * page refetches the list when it regains focus, as a person's would).
+ */
+async function untilOnline(page: Page, serial: string): Promise<void> {
+  const online = page.locator(
+    `[data-testid="device-${serial}"] [data-testid=device-status][data-status=online]`,
+  );
+  const deadline = Date.now() + 60_000;
+  while (!(await online.isVisible())) {
+    if (Date.now() > deadline) throw new Error(`${serial} did not come online within 60 s`);
+    await page.reload();
+    await page.waitForTimeout(1000);
   }
 }
 
