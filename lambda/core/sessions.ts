@@ -13,7 +13,13 @@ import { auditPut, type AuditEntry } from './audit';
 import { ddb } from './clients';
 import type { DeviceItem } from './devices';
 import { ProblemError } from './errors';
-import { parseChannelArn, sessionPolicyJson, viewerSessionPolicy, type KvsRole } from './kvs-policies';
+import {
+  parseChannelArn,
+  sessionPolicyJson,
+  viewerSessionPolicy,
+  type KvsRole,
+  type PolicyDocumentJson,
+} from './kvs-policies';
 import { explainInvalid } from './validation';
 
 /** Viewer and caller credentials last 15 minutes (design.md §4), STS's shortest. */
@@ -146,63 +152,74 @@ const endpointCache = new EndpointCache();
 
 const THROTTLING = new Set(['ClientLimitExceededException', 'ThrottlingException', 'Throttling']);
 
+/** What tells one kind of session from another; the minting itself is the same for both. */
+export interface SessionRequest {
+  channelArn: string;
+  roleArn: string;
+  role: KvsRole;
+  /** Who the session is for, in the role session name (with the role). */
+  sessionNameOf: string;
+  /** Who the session is for, as the source identity. */
+  sourceIdentityOf: string;
+  /** Narrows the role to this one channel. */
+  policy: (channelArn: string) => PolicyDocumentJson;
+  /** Recorded once minted, and before anyone sees the credentials. */
+  audit: AuditEntry;
+  /** The client id GetIceServerConfig is asked for. */
+  iceClientId: string;
+  /** The client id the session carries, if its role has one (a viewer's). */
+  clientId?: string;
+  /** What a throttled caller is told. */
+  throttledMessage: string;
+}
+
 /**
- * Mints a viewer session on one channel. The three independent things run at once: AssumeRole
- * (then its audit record), and the channel's endpoints (usually cached) followed by its TURN
- * servers. The TURN servers are fetched with the function's own credentials, so they need not wait
- * for the minted ones.
+ * Mints a session on one channel. The three independent things run at once: AssumeRole (then its
+ * audit record), and the channel's endpoints (usually cached) followed by its TURN servers. The
+ * TURN servers are fetched with the function's own credentials, so they need not wait for the
+ * minted ones.
  */
-export async function mintViewerSession(
-  input: { channelArn: string; callerSub: string; roleArn: string; subject: string },
+export async function mintSession(
+  request: SessionRequest,
   services: SessionServices,
   cache: EndpointCache = endpointCache,
 ): Promise<Session> {
-  const channel = parseChannelArn(input.channelArn);
-  if (!channel) throw new Error(`Stored channel ARN is not a KVS channel ARN: ${input.channelArn}`);
-  const clientId = newViewerClientId();
+  const { channelArn, role } = request;
+  const channel = parseChannelArn(channelArn);
+  if (!channel) throw new Error(`Stored channel ARN is not a KVS channel ARN: ${channelArn}`);
 
   const credentials = services
     .assumeRole({
-      roleArn: input.roleArn,
-      roleSessionName: roleSessionName('VIEWER', input.callerSub),
-      sourceIdentity: sourceIdentity(input.callerSub),
-      policy: sessionPolicyJson(viewerSessionPolicy(input.channelArn)),
+      roleArn: request.roleArn,
+      roleSessionName: roleSessionName(role, request.sessionNameOf),
+      sourceIdentity: sourceIdentity(request.sourceIdentityOf),
+      policy: sessionPolicyJson(request.policy(channelArn)),
       durationSeconds: SESSION_SECONDS,
     })
     .then(async (minted) => {
-      // Recorded once minted, and before anyone sees the credentials.
-      await services.audit({
-        subject: input.subject,
-        action: 'session.minted',
-        actor: input.callerSub,
-        detail: { channel: input.channelArn, role: 'VIEWER', clientId },
-      });
+      await services.audit(request.audit);
       return minted;
     });
-  const endpoints = cache.get(input.channelArn, 'VIEWER', () =>
-    services.getEndpoints(input.channelArn, 'VIEWER'),
-  );
-  const turn = endpoints.then((e) => services.getIceServers(e.https, input.channelArn, clientId));
+  const endpoints = cache.get(channelArn, role, () => services.getEndpoints(channelArn, role));
+  const turn = endpoints.then((e) => services.getIceServers(e.https, channelArn, request.iceClientId));
 
   let results: [TemporaryCredentials, Endpoints, KvsIceServer[]];
   try {
     results = await Promise.all([credentials, endpoints, turn]);
   } catch (err) {
     if (err instanceof Error && THROTTLING.has(err.name)) {
-      throw new ProblemError('THROTTLED', 'Too many people are starting to watch right now; try again.', {
-        'Retry-After': '1',
-      });
+      throw new ProblemError('THROTTLED', request.throttledMessage, { 'Retry-After': '1' });
     }
     throw err;
   }
   const [minted, { wss, https }, turnServers] = results;
 
   const session: Session = {
-    channelArn: input.channelArn,
+    channelArn,
     channelName: channel.name,
     region: channel.region,
-    role: 'VIEWER',
-    clientId,
+    role,
+    ...(request.clientId !== undefined ? { clientId: request.clientId } : {}),
     credentials: {
       accessKeyId: minted.accessKeyId,
       secretAccessKey: minted.secretAccessKey,
@@ -215,6 +232,36 @@ export async function mintViewerSession(
   const invalid = explainInvalid(sessionSchema, session);
   if (invalid) throw new Error(`The minted session does not match the contract: ${invalid}`);
   return session;
+}
+
+/** Mints a viewer session on one channel, with a fresh client id, for a signed-in user. */
+export async function mintViewerSession(
+  input: { channelArn: string; callerSub: string; roleArn: string; subject: string },
+  services: SessionServices,
+  cache: EndpointCache = endpointCache,
+): Promise<Session> {
+  const clientId = newViewerClientId();
+  return mintSession(
+    {
+      channelArn: input.channelArn,
+      roleArn: input.roleArn,
+      role: 'VIEWER',
+      sessionNameOf: input.callerSub,
+      sourceIdentityOf: input.callerSub,
+      policy: viewerSessionPolicy,
+      audit: {
+        subject: input.subject,
+        action: 'session.minted',
+        actor: input.callerSub,
+        detail: { channel: input.channelArn, role: 'VIEWER', clientId },
+      },
+      iceClientId: clientId,
+      clientId,
+      throttledMessage: 'Too many people are starting to watch right now; try again.',
+    },
+    services,
+    cache,
+  );
 }
 
 /** The real services: the SDK's clients, with endpoints from its own configuration. */
