@@ -1,8 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { toString as qrToString } from 'qrcode';
-import type { LocalOutputs } from '../lambda/contract/types';
 import { tables } from '../lambda/core/tables';
+import { loadOutputs } from './outputs';
 
 /**
  * The device registry tool for manufacturers and operators.
@@ -24,28 +23,12 @@ interface Target {
 }
 
 function loadTarget(explicit: string | undefined): Target {
-  const file = explicit ?? ['.local/outputs.json', 'outputs.json'].find((f) => existsSync(f));
-  if (!file || !existsSync(file)) {
-    throw new Error(
-      'No outputs file found. Start the local cloud (npm start) or deploy (npx cdk deploy --all) first.',
-    );
-  }
-  const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  if ('awsEndpoints' in raw) {
-    const local = raw as unknown as LocalOutputs;
-    // Point the SDK at DynamoDB Local, exactly as the local cloud does for its handlers.
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = local.awsEndpoints.dynamodb;
-    process.env.AWS_REGION = local.region;
-    process.env.AWS_ACCESS_KEY_ID ??= 'LOCALADMINKEY';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'local-admin-secret';
+  const outputs = loadOutputs(explicit, 'DevicesTableName');
+  if (outputs.kind === 'local') {
+    const { local } = outputs;
     return { kind: 'local', webUrl: local.webUrl, devicesTable: local.tables.devices };
   }
-  // cdk deploy --outputs-file: { "<StackName>": { "DevicesTableName": …, "WebUrl": …, "Region": … } }
-  const stack = Object.values(raw).find(
-    (v): v is Record<string, string> => typeof v === 'object' && v !== null && 'DevicesTableName' in v,
-  );
-  if (!stack) throw new Error(`${file} has no DevicesTableName output; is it from this project's stack?`);
-  process.env.AWS_REGION ??= stack.Region;
+  const { stack } = outputs;
   return { kind: 'aws', webUrl: stack.WebUrl ?? '', devicesTable: stack.DevicesTableName! };
 }
 

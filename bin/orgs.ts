@@ -1,10 +1,10 @@
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { parseArgs } from 'node:util';
-import type { LocalOutputs } from '../lambda/contract/types';
 import { tables } from '../lambda/core/tables';
+import { loadOutputs } from './outputs';
 
 /**
  * The organisations tool for operators of "show me".
@@ -33,19 +33,9 @@ interface Target {
 }
 
 function loadTarget(explicit: string | undefined): Target {
-  const file = explicit ?? ['.local/outputs.json', 'outputs.json'].find((f) => existsSync(f));
-  if (!file || !existsSync(file)) {
-    throw new Error(
-      'No outputs file found. Start the local cloud (npm start) or deploy (npx cdk deploy --all) first.',
-    );
-  }
-  const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-  if ('awsEndpoints' in raw) {
-    const local = raw as unknown as LocalOutputs;
-    process.env.AWS_ENDPOINT_URL_DYNAMODB = local.awsEndpoints.dynamodb;
-    process.env.AWS_REGION = local.region;
-    process.env.AWS_ACCESS_KEY_ID ??= 'LOCALADMINKEY';
-    process.env.AWS_SECRET_ACCESS_KEY ??= 'local-admin-secret';
+  const outputs = loadOutputs(explicit, 'OrganisationsTableName');
+  if (outputs.kind === 'local') {
+    const { local } = outputs;
     const agent = new Agent({ ca: readFileSync(local.caCertPath) });
     return {
       kind: 'local',
@@ -58,13 +48,7 @@ function loadTarget(explicit: string | undefined): Target {
       }),
     };
   }
-  // cdk deploy --outputs-file: { "<StackName>": { "OrganisationsTableName": …, "UserPoolId": …, "Region": … } }
-  const stack = Object.values(raw).find(
-    (v): v is Record<string, string> => typeof v === 'object' && v !== null && 'OrganisationsTableName' in v,
-  );
-  if (!stack)
-    throw new Error(`${file} has no OrganisationsTableName output; is it from this project's stack?`);
-  process.env.AWS_REGION ??= stack.Region;
+  const { stack } = outputs;
   return {
     kind: 'aws',
     organisationsTable: stack.OrganisationsTableName!,

@@ -1,0 +1,38 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { LocalOutputs } from '../lambda/contract/types';
+
+/**
+ * The outputs file the operator tools find the platform through: `.local/outputs.json` (the local
+ * cloud), `outputs.json` (written by `npx cdk deploy --all --outputs-file`), or the one named with
+ * --outputs.
+ */
+export type Outputs = { kind: 'local'; local: LocalOutputs } | { kind: 'aws'; stack: Record<string, string> };
+
+/**
+ * Reads the outputs file and points the SDK at what it names. A deployed stack's outputs are
+ * `{ "<StackName>": { "<Output>": … } }`; the stack is the one that has `requiredOutput`.
+ */
+export function loadOutputs(explicit: string | undefined, requiredOutput: string): Outputs {
+  const file = explicit ?? ['.local/outputs.json', 'outputs.json'].find((f) => existsSync(f));
+  if (!file || !existsSync(file)) {
+    throw new Error(
+      'No outputs file found. Start the local cloud (npm start) or deploy (npx cdk deploy --all) first.',
+    );
+  }
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  if ('awsEndpoints' in raw) {
+    const local = raw as unknown as LocalOutputs;
+    // Point the SDK at DynamoDB Local, exactly as the local cloud does for its handlers.
+    process.env.AWS_ENDPOINT_URL_DYNAMODB = local.awsEndpoints.dynamodb;
+    process.env.AWS_REGION = local.region;
+    process.env.AWS_ACCESS_KEY_ID ??= 'LOCALADMINKEY';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'local-admin-secret';
+    return { kind: 'local', local };
+  }
+  const stack = Object.values(raw).find(
+    (v): v is Record<string, string> => typeof v === 'object' && v !== null && requiredOutput in v,
+  );
+  if (!stack) throw new Error(`${file} has no ${requiredOutput} output; is it from this project's stack?`);
+  process.env.AWS_REGION ??= stack.Region;
+  return { kind: 'aws', stack };
+}
