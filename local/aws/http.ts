@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SigV4FailureKind } from './sigv4';
 
 /** Response plumbing every emulated AWS endpoint shares. */
 
@@ -44,3 +45,17 @@ export function send(
 export function sigv4Request(req: IncomingMessage): { method: string; url: string; rawHeaders: string[] } {
   return { method: req.method ?? 'GET', url: req.url ?? '/', rawHeaders: req.rawHeaders };
 }
+
+/**
+ * The status and error type the AWS JSON-protocol services (SMS, the KVS control plane) answer a
+ * failed signature check with.
+ */
+export const JSON_SIGV4_ERRORS: Record<SigV4FailureKind, [number, string]> = {
+  missing: [403, 'MissingAuthenticationTokenException'],
+  incomplete: [400, 'IncompleteSignatureException'],
+  'unknown-key': [403, 'UnrecognizedClientException'],
+  'expired-token': [403, 'ExpiredTokenException'],
+  scope: [403, 'InvalidSignatureException'],
+  expired: [403, 'InvalidSignatureException'],
+  signature: [403, 'InvalidSignatureException'],
+};

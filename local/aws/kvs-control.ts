@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LOCAL_REGION } from '../constants';
-import { readBody, send, sigv4Request } from './http';
+import { JSON_SIGV4_ERRORS, readBody, send, sigv4Request } from './http';
 import type { IdentityStore, Principal } from './identity';
 import {
   channelArnPattern,
@@ -12,7 +12,7 @@ import {
   type Channel,
   type ChannelStore,
 } from './kvs-channels';
-import { verifyHeaderSignature, type SigV4FailureKind } from './sigv4';
+import { verifyHeaderSignature } from './sigv4';
 
 /**
  * The KVS control plane (rest-json: `POST /<operation>` with a JSON body) and the per-channel
@@ -31,16 +31,6 @@ export interface KvsControlOptions {
 
 type Input = Record<string, unknown>;
 type Operation = (input: Input, principal: Principal) => unknown;
-
-const SIGV4_ERRORS: Record<SigV4FailureKind, [number, string]> = {
-  missing: [403, 'MissingAuthenticationTokenException'],
-  incomplete: [400, 'IncompleteSignatureException'],
-  'unknown-key': [403, 'UnrecognizedClientException'],
-  'expired-token': [403, 'ExpiredTokenException'],
-  scope: [403, 'InvalidSignatureException'],
-  expired: [403, 'InvalidSignatureException'],
-  signature: [403, 'InvalidSignatureException'],
-};
 
 export function createKvsControl(options: KvsControlOptions) {
   const { identities, channels, now } = options;
@@ -222,7 +212,7 @@ export function createKvsControl(options: KvsControlOptions) {
         now: now(),
       });
       if (!verified.ok) {
-        const [status, code] = SIGV4_ERRORS[verified.kind];
+        const [status, code] = JSON_SIGV4_ERRORS[verified.kind];
         throw new KvsError(status, code, verified.message);
       }
       let input: unknown;

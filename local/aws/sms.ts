@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../constants';
-import { readBody, send, sigv4Request } from './http';
+import { JSON_SIGV4_ERRORS, readBody, send, sigv4Request } from './http';
 import type { IdentityStore } from './identity';
-import { verifyHeaderSignature, type SigV4FailureKind } from './sigv4';
+import { verifyHeaderSignature } from './sigv4';
 
 /**
  * AWS End User Messaging SMS (`pinpoint-sms-voice-v2`), SendTextMessage only, over its JSON
@@ -35,16 +35,6 @@ class SmsError extends Error {
   }
 }
 
-const SIGV4_ERRORS: Record<SigV4FailureKind, [number, string]> = {
-  missing: [403, 'MissingAuthenticationTokenException'],
-  incomplete: [400, 'IncompleteSignatureException'],
-  'unknown-key': [403, 'UnrecognizedClientException'],
-  'expired-token': [403, 'ExpiredTokenException'],
-  scope: [403, 'InvalidSignatureException'],
-  expired: [403, 'InvalidSignatureException'],
-  signature: [403, 'InvalidSignatureException'],
-};
-
 export interface SmsOptions {
   identities: IdentityStore;
   now: () => number;
@@ -67,7 +57,7 @@ export function createSms(options: SmsOptions) {
         now: now(),
       });
       if (!verified.ok) {
-        const [status, type] = SIGV4_ERRORS[verified.kind];
+        const [status, type] = JSON_SIGV4_ERRORS[verified.kind];
         throw new SmsError(status, type, verified.message);
       }
       const target = String(req.headers['x-amz-target'] ?? '');
