@@ -1,20 +1,11 @@
-import type { Browser } from 'playwright-core';
 import { httpRequest, outputs } from '../support/cloud';
-import { bindOnPage, launchChromium, phonePage, signIn } from '../support/browser';
+import { bindOnPage, chromiumForSuite, phonePage, sampleVideo, signIn } from '../support/browser';
 
 describe('the owner journey in Chromium', () => {
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = chromiumForSuite();
 
   test('sign in as the demo owner, see a wrong secret refused, bind the demo device, then unbind it', async () => {
-    const { page, problems, context } = await phonePage(browser, outputs.webUrl);
+    const { page, problems, context } = await phonePage(browser(), outputs.webUrl);
     const device = outputs.demo.devices[0]!;
 
     await page.goto(outputs.webUrl);
@@ -57,7 +48,7 @@ describe('the owner journey in Chromium', () => {
   });
 
   test('a new person signs up, confirms with the emailed code and signs in', async () => {
-    const { page, problems, context } = await phonePage(browser, outputs.webUrl);
+    const { page, problems, context } = await phonePage(browser(), outputs.webUrl);
     const email = `new-${Date.now()}@example.com`;
     const password = 'A-good-passw0rd!';
 
@@ -93,7 +84,7 @@ describe('the owner journey in Chromium', () => {
   });
 
   test('bind the demo camera and watch it live: frames render and the picture changes', async () => {
-    const { page, problems, context } = await phonePage(browser, outputs.webUrl);
+    const { page, problems, context } = await phonePage(browser(), outputs.webUrl);
     const device = outputs.demo.devices[0]!;
     await signIn(page, outputs.webUrl, outputs.demo.owner);
     const row = await bindOnPage(page, device);
@@ -102,19 +93,7 @@ describe('the owner journey in Chromium', () => {
     await row.locator('[data-testid=live-state][data-state=live]').waitFor({ timeout: 20_000 });
 
     // Sample the picture twice: it must have a size, play on, and change (the bar and clock move).
-    const sample = () =>
-      page.evaluate(() => {
-        const video = document.querySelector<HTMLVideoElement>('[data-testid=live-video]')!;
-        const canvas = document.createElement('canvas');
-        canvas.width = video.videoWidth;
-        canvas.height = video.videoHeight;
-        const g = canvas.getContext('2d')!;
-        g.drawImage(video, 0, 0);
-        const pixels = g.getImageData(0, 0, canvas.width, canvas.height).data;
-        let hash = 0;
-        for (let i = 0; i < pixels.length; i += 101) hash = (hash * 31 + pixels[i]!) | 0;
-        return { width: video.videoWidth, time: video.currentTime, hash };
-      });
+    const sample = () => sampleVideo(page, 'live-video');
     await page.waitForFunction(
       () => (document.querySelector<HTMLVideoElement>('[data-testid=live-video]')?.videoWidth ?? 0) > 0,
     );

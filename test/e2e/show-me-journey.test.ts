@@ -1,39 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { Browser, Page } from 'playwright-core';
 import { httpRequest, outputs } from '../support/cloud';
-import { launchChromium, phonePage, signIn } from '../support/browser';
+import { chromiumForSuite, phonePage, sampleVideo, signIn } from '../support/browser';
 import { linkFromOutbox, newMobileNumber } from '../support/invites';
 
-/** Samples the picture of a <video>: its size, play time and a hash of its pixels. */
-function sampleVideo(page: Page, testId: string) {
-  return page.evaluate((id) => {
-    const video = document.querySelector<HTMLVideoElement>(`[data-testid=${id}]`)!;
-    const canvas = document.createElement('canvas');
-    canvas.width = video.videoWidth;
-    canvas.height = video.videoHeight;
-    const g = canvas.getContext('2d')!;
-    g.drawImage(video, 0, 0);
-    const pixels = g.getImageData(0, 0, canvas.width, canvas.height).data;
-    let hash = 0;
-    for (let i = 0; i < pixels.length; i += 101) hash = (hash * 31 + pixels[i]!) | 0;
-    return { width: video.videoWidth, time: video.currentTime, hash };
-  }, testId);
-}
-
 describe('"show me" in Chromium: a dispatcher and a caller in two browser contexts', () => {
-  let browser: Browser;
-
-  beforeAll(async () => {
-    browser = await launchChromium();
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-  });
+  const browser = chromiumForSuite();
 
   test('invite by SMS, consent, live video, photo, location, a forwarded link refused, then revoke', async () => {
     // The dispatcher signs in and lands on the console, not the owner app.
-    const desk = await phonePage(browser, outputs.webUrl);
+    const desk = await phonePage(browser(), outputs.webUrl);
     await desk.page.setViewportSize({ width: 1280, height: 900 });
     await signIn(desk.page, outputs.webUrl, outputs.demo.dispatcher);
     await desk.page.getByTestId('dispatcher-console').waitFor();
@@ -57,7 +32,7 @@ describe('"show me" in Chromium: a dispatcher and a caller in two browser contex
 
     // The caller opens the link from the outbox on a phone that speaks English.
     const { link } = await linkFromOutbox(e164);
-    const phone = await phonePage(browser, outputs.webUrl);
+    const phone = await phonePage(browser(), outputs.webUrl);
     await phone.context.grantPermissions(['camera', 'microphone', 'geolocation'], {
       origin: outputs.webUrl,
     });
@@ -172,7 +147,7 @@ describe('"show me" in Chromium: a dispatcher and a caller in two browser contex
     expect(await desk.page.getByTestId('location-accuracy').innerText()).toContain('12 m');
 
     // The link forwarded to another phone is refused there, plainly.
-    const other = await phonePage(browser, outputs.webUrl);
+    const other = await phonePage(browser(), outputs.webUrl);
     await other.page.goto(link);
     await other.page.locator('[data-testid=link-closed][data-reason=in-use]').waitFor();
     expect(await other.page.getByTestId('link-closed').innerText()).toMatch(/already in use/i);
@@ -215,7 +190,7 @@ describe('"show me" in Chromium: a dispatcher and a caller in two browser contex
   });
 
   test('a link without a token, or a malformed one, says so without calling the API', async () => {
-    const { page, context, problems } = await phonePage(browser, outputs.webUrl);
+    const { page, context, problems } = await phonePage(browser(), outputs.webUrl);
     const calls: string[] = [];
     page.on('request', (r) => {
       if (r.url().includes('/citizen/')) calls.push(r.url());

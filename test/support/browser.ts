@@ -64,3 +64,37 @@ export async function bindOnPage(page: Page, device: { serial: string; secret: s
   await row.waitFor();
   return row;
 }
+
+/**
+ * Launches Chromium before a suite's tests and closes it after them; call it inside `describe`
+ * and use the returned getter in the tests.
+ */
+export function chromiumForSuite(extraArgs: string[] = []): () => Browser {
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium(extraArgs);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return () => {
+    if (!browser) throw new Error('Chromium did not launch');
+    return browser;
+  };
+}
+
+/** Samples the picture of a <video>: its size, play time and a hash of its pixels. */
+export function sampleVideo(page: Page, testId: string) {
+  return page.evaluate((id) => {
+    const video = document.querySelector<HTMLVideoElement>(`[data-testid=${id}]`)!;
+    const canvas = document.createElement('canvas');
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    const g = canvas.getContext('2d')!;
+    g.drawImage(video, 0, 0);
+    const pixels = g.getImageData(0, 0, canvas.width, canvas.height).data;
+    let hash = 0;
+    for (let i = 0; i < pixels.length; i += 101) hash = (hash * 31 + pixels[i]!) | 0;
+    return { width: video.videoWidth, time: video.currentTime, hash };
+  }, testId);
+}

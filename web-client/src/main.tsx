@@ -1,28 +1,19 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
 import { configureApi } from './api';
 import { App } from './app';
 import { configureAuth } from './auth/auth';
-import { loadConfig } from './config';
+import { mountWithConfig } from './mount';
 import './styles.css';
 
 /** Reads `/config.json`, configures Amplify and the API client, then renders. */
-async function start(): Promise<void> {
-  const container = document.getElementById('root');
-  if (!container) throw new Error('#root is missing');
-  const root = createRoot(container);
-  try {
-    const config = await loadConfig();
+void mountWithConfig(
+  (config) => {
     configureAuth(config);
     configureApi({ apiUrl: config.apiUrl });
-    root.render(
-      <StrictMode>
-        <App config={config} pathname={window.location.pathname} />
-      </StrictMode>,
-    );
-  } catch (err) {
+    return <App config={config} pathname={window.location.pathname} />;
+  },
+  (err) => {
     console.error('Sightline could not start', err);
-    root.render(
+    return (
       <main className="page stack" data-testid="startup-error">
         <h1>Sightline could not start</h1>
         <p role="alert">
@@ -31,9 +22,7 @@ async function start(): Promise<void> {
         <button type="button" className="primary" onClick={() => window.location.reload()}>
           Reload
         </button>
-      </main>,
+      </main>
     );
-  }
-}
-
-void start();
+  },
+);

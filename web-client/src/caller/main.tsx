@@ -1,6 +1,4 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import { loadConfig } from '../config';
+import { mountWithConfig } from '../mount';
 import '../styles.css';
 import { CallerApp } from './caller-app';
 import { pickLocale, STRINGS } from './i18n';
@@ -9,28 +7,17 @@ import { pickLocale, STRINGS } from './i18n';
  * The caller's page (`/c/#<token>`): its own small bundle, with no sign-in code. The token stays
  * in the fragment, which browsers never send to a server.
  */
-async function start(): Promise<void> {
-  const container = document.getElementById('root');
-  if (!container) throw new Error('#root is missing');
-  const root = createRoot(container);
-  try {
-    const config = await loadConfig();
-    root.render(
-      <StrictMode>
-        <CallerApp apiUrl={config.apiUrl} token={window.location.hash.slice(1)} />
-      </StrictMode>,
-    );
-  } catch {
+void mountWithConfig(
+  (config) => <CallerApp apiUrl={config.apiUrl} token={window.location.hash.slice(1)} />,
+  () => {
     const t = STRINGS[pickLocale(navigator.languages)];
-    root.render(
+    return (
       <main className="page stack caller" data-testid="startup-error">
         <p role="alert">{t.network}</p>
         <button type="button" className="primary" onClick={() => window.location.reload()}>
           {t.tryAgain}
         </button>
-      </main>,
+      </main>
     );
-  }
-}
-
-void start();
+  },
+);

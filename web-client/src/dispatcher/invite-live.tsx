@@ -1,8 +1,9 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useCallback, useId, useState } from 'react';
 import type { InviteStatus } from '../../../lambda/contract/types';
 import { ApiError, call } from '../api';
-import { readStats, type LiveStats } from '../live/live-stats';
-import { LiveConnection, type LiveState } from '../live/viewer-connection';
+import { LiveStatsList } from '../live/live-stats-list';
+import { useLiveConnection } from '../live/use-live-connection';
+import type { LiveState } from '../live/viewer-connection';
 import { Message } from '../ui/message';
 import { dispatcherProblem } from './problems';
 
@@ -27,51 +28,27 @@ export function InviteLive({
   onUnauthorized: () => void;
 }) {
   const relayId = useId();
-  const video = useRef<HTMLVideoElement>(null);
   const [watching, setWatching] = useState(false);
   const [relayOnly, setRelayOnly] = useState(false);
   // The caller is usually on the phone as well: their stream's sound is off until asked for.
   const [sound, setSound] = useState(false);
-  const [state, setState] = useState<LiveState>({ kind: 'connecting' });
-  const [stats, setStats] = useState<LiveStats>({});
   const ended = status === 'ended' || status === 'revoked' || status === 'expired';
-
-  useEffect(() => {
-    if (!watching || ended) return;
-    const connection = new LiveConnection({
-      mintSession: async () => {
-        try {
-          return await call('createInviteSession', { params: { inviteId } });
-        } catch (err) {
-          if (err instanceof ApiError && err.code === 'UNAUTHORIZED') onUnauthorized();
-          throw new Error(dispatcherProblem(err), { cause: err });
-        }
-      },
-      onState: setState,
-      onStream: (stream) => {
-        if (video.current && video.current.srcObject !== stream) video.current.srcObject = stream;
-      },
-      relayOnly,
-      // The caller may not have started yet: keep trying while the view is open.
-      maxRetries: 40,
-      answerTimeoutMs: 6000,
-    });
-    connection.start();
-    let sample: Awaited<ReturnType<typeof readStats>>[1] | undefined;
-    const timer = window.setInterval(() => {
-      const pc = connection.peerConnection;
-      if (!pc) return;
-      void readStats(pc, sample).then(([next, at]) => {
-        sample = at;
-        setStats(next);
-      });
-    }, 1000);
-    return () => {
-      window.clearInterval(timer);
-      connection.close();
-      setState({ kind: 'connecting' });
-    };
-  }, [watching, relayOnly, ended, inviteId, onUnauthorized]);
+  const mintSession = useCallback(async () => {
+    try {
+      return await call('createInviteSession', { params: { inviteId } });
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'UNAUTHORIZED') onUnauthorized();
+      throw new Error(dispatcherProblem(err), { cause: err });
+    }
+  }, [inviteId, onUnauthorized]);
+  const { video, state, stats } = useLiveConnection({
+    mintSession,
+    enabled: watching && !ended,
+    relayOnly,
+    // The caller may not have started yet: keep trying while the view is open.
+    maxRetries: 40,
+    answerTimeoutMs: 6000,
+  });
 
   return (
     <section className="stack" aria-labelledby={`${relayId}-title`} data-testid="invite-live">
@@ -129,22 +106,7 @@ export function InviteLive({
       {watching && !ended ? (
         <div className="live-frame">
           <video ref={video} autoPlay playsInline muted={!sound} data-testid="invite-live-video" />
-          {state.kind === 'live' ? (
-            <dl className="live-stats">
-              <div>
-                <dt>Picture</dt>
-                <dd>{stats.width && stats.height ? `${stats.width}×${stats.height}` : '—'}</dd>
-              </div>
-              <div>
-                <dt>fps</dt>
-                <dd>{stats.fps ?? '—'}</dd>
-              </div>
-              <div>
-                <dt>Path</dt>
-                <dd data-testid="invite-live-path">{stats.path ?? '—'}</dd>
-              </div>
-            </dl>
-          ) : null}
+          {state.kind === 'live' ? <LiveStatsList stats={stats} pathTestId="invite-live-path" /> : null}
         </div>
       ) : null}
       {ended ? <p className="muted">This invite has ended; there is no live video.</p> : null}

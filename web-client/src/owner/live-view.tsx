@@ -1,9 +1,10 @@
-import { useEffect, useRef, useState } from 'react';
+import { useCallback } from 'react';
 import type { Device } from '../../../lambda/contract/types';
 import { ApiError, call } from '../api';
 import { Message } from '../ui/message';
-import { LiveConnection, type LiveState } from '../live/viewer-connection';
-import { readStats, type LiveStats } from '../live/live-stats';
+import type { LiveState } from '../live/viewer-connection';
+import { LiveStatsList } from '../live/live-stats-list';
+import { useLiveConnection } from '../live/use-live-connection';
 
 const STATE_TEXT: Record<LiveState['kind'], string> = {
   connecting: 'Connecting…',
@@ -22,41 +23,16 @@ export function LiveView({
   onClose: () => void;
   onUnauthorized: () => void;
 }) {
-  const video = useRef<HTMLVideoElement>(null);
-  const [state, setState] = useState<LiveState>({ kind: 'connecting' });
-  const [stats, setStats] = useState<LiveStats>({});
-
-  useEffect(() => {
-    const connection = new LiveConnection({
-      mintSession: async () => {
-        try {
-          return await call('createDeviceSession', { params: { deviceId: device.deviceId } });
-        } catch (err) {
-          if (err instanceof ApiError && err.code === 'UNAUTHORIZED') onUnauthorized();
-          throw new Error(sessionProblem(err), { cause: err });
-        }
-      },
-      onState: setState,
-      onStream: (stream) => {
-        if (video.current && video.current.srcObject !== stream) video.current.srcObject = stream;
-      },
-    });
-    connection.start();
-    let sample: Awaited<ReturnType<typeof readStats>>[1] | undefined;
-    const timer = window.setInterval(() => {
-      const pc = connection.peerConnection;
-      if (!pc) return;
-      void readStats(pc, sample).then(([next, at]) => {
-        sample = at;
-        setStats(next);
-      });
-    }, 1000);
-    // Leaving the page closes the peer connection and the signaling channel.
-    return () => {
-      window.clearInterval(timer);
-      connection.close();
-    };
+  const mintSession = useCallback(async () => {
+    try {
+      return await call('createDeviceSession', { params: { deviceId: device.deviceId } });
+    } catch (err) {
+      if (err instanceof ApiError && err.code === 'UNAUTHORIZED') onUnauthorized();
+      throw new Error(sessionProblem(err), { cause: err });
+    }
   }, [device.deviceId, onUnauthorized]);
+  // Leaving the page closes the peer connection and the signaling channel.
+  const { video, state, stats } = useLiveConnection({ mintSession });
 
   return (
     <section className="live-view card" aria-label={`Live view of ${device.name}`} data-testid="live-view">
@@ -73,28 +49,7 @@ export function LiveView({
       <div className="live-frame">
         <video ref={video} autoPlay playsInline muted data-testid="live-video" />
         {state.kind === 'live' ? (
-          <dl className="live-stats" data-testid="live-stats">
-            <div>
-              <dt>Picture</dt>
-              <dd>{stats.width && stats.height ? `${stats.width}×${stats.height}` : '—'}</dd>
-            </div>
-            <div>
-              <dt>fps</dt>
-              <dd>{stats.fps ?? '—'}</dd>
-            </div>
-            <div>
-              <dt>kbit/s</dt>
-              <dd>{stats.kbps ?? '—'}</dd>
-            </div>
-            <div>
-              <dt>RTT</dt>
-              <dd>{stats.rttMs !== undefined ? `${stats.rttMs} ms` : '—'}</dd>
-            </div>
-            <div>
-              <dt>Path</dt>
-              <dd data-testid="live-path">{stats.path ?? '—'}</dd>
-            </div>
-          </dl>
+          <LiveStatsList stats={stats} detail testId="live-stats" pathTestId="live-path" />
         ) : null}
       </div>
       {state.kind === 'failed' ? (

@@ -1,0 +1,53 @@
+import { useEffect, useRef, useState } from 'react';
+import { readStats, type LiveStats } from './live-stats';
+import { LiveConnection, type LiveConnectionOptions, type LiveState } from './viewer-connection';
+
+/**
+ * Watches a channel as VIEWER while `enabled`: the connection's state, the stream put on the
+ * returned video element, and its stats read once a second. Turning it off, a new `mintSession`
+ * or a relay change closes the peer connection and the signaling channel; keep `mintSession`
+ * stable (useCallback) so a render alone does not reconnect.
+ */
+export function useLiveConnection({
+  mintSession,
+  enabled = true,
+  relayOnly,
+  maxRetries,
+  answerTimeoutMs,
+}: Omit<LiveConnectionOptions, 'onState' | 'onStream'> & { enabled?: boolean }) {
+  const video = useRef<HTMLVideoElement>(null);
+  const [state, setState] = useState<LiveState>({ kind: 'connecting' });
+  const [stats, setStats] = useState<LiveStats>({});
+
+  useEffect(() => {
+    if (!enabled) return;
+    const connection = new LiveConnection({
+      mintSession,
+      onState: setState,
+      onStream: (stream) => {
+        if (video.current && video.current.srcObject !== stream) video.current.srcObject = stream;
+      },
+      relayOnly,
+      maxRetries,
+      answerTimeoutMs,
+    });
+    connection.start();
+    let sample: Awaited<ReturnType<typeof readStats>>[1] | undefined;
+    const timer = window.setInterval(() => {
+      const pc = connection.peerConnection;
+      if (!pc) return;
+      void readStats(pc, sample).then(([next, at]) => {
+        sample = at;
+        setStats(next);
+      });
+    }, 1000);
+    return () => {
+      window.clearInterval(timer);
+      connection.close();
+      // The next connection starts from the beginning, not from this one's last state.
+      setState({ kind: 'connecting' });
+    };
+  }, [enabled, mintSession, relayOnly, maxRetries, answerTimeoutMs]);
+
+  return { video, state, stats };
+}
