@@ -37,6 +37,10 @@ export function mqttOptions(options: ConnectOptions): IClientOptions {
     connectTimeout: options.connectTimeoutMs,
     reconnectPeriod: options.reconnectPeriodMs,
     protocolVersion: 4,
+    // mqtt-packet otherwise pre-builds a 2-byte Buffer for every packet id and length up to 65535
+    // on the first write: ~6 MB of heap held for the life of the process, to save an allocation
+    // on a client that sends a handful of packets a minute.
+    writeCache: false,
   };
 }
 
