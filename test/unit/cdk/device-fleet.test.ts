@@ -4,14 +4,8 @@ import { claimPolicy, devicePolicy, fleetNames } from '../../../lambda/core/flee
 import { MASTER_ACTIONS } from '../../../lambda/core/kvs-policies';
 import type { SightlineStack } from '../../../lib/sightline-stack';
 import { synthSightline, testConfig } from './synth';
+import { roleOfFunction, roleStatements, type Statement } from './template-iam';
 
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource?: unknown;
-  Principal?: unknown;
-  Condition?: unknown;
-}
 interface Resource {
   Type: string;
   Properties: Record<string, unknown>;
@@ -48,17 +42,10 @@ function functionId(handler: string): string {
   })[0];
 }
 function roleIdOf(fnId: string): string {
-  return (resources[fnId]!.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+  return roleOfFunction(resources, fnId);
 }
 function statementsOfRole(roleId: string): Statement[] {
-  const attached = Object.values(resources)
-    .filter((r) => r.Type === 'AWS::IAM::Policy')
-    .filter((r) => JSON.stringify(r.Properties.Roles).includes(`"${roleId}"`))
-    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-  const inline = (
-    (resources[roleId]!.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]
-  ).flatMap((p) => p.PolicyDocument.Statement);
-  return [...attached, ...inline];
+  return roleStatements(resources, roleId);
 }
 /** Statements with their action lists in order: CDK sorts them, the tests list them by meaning. */
 function norm(statements: Statement[]): Statement[] {

@@ -17,16 +17,10 @@ import {
 } from '../../../lib/handler-resources';
 import type { SightlineStack } from '../../../lib/sightline-stack';
 import { synthSightline, testConfig } from './synth';
+import { roleOfFunction as roleOf, roleStatements as statementsOfRole, type Statement } from './template-iam';
 
 /** Template JSON, read loosely: every level is more of it (tests compare it with expect). */
 type Loose = any; // eslint-disable-line @typescript-eslint/no-explicit-any
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource?: unknown;
-  Principal?: unknown;
-  Condition?: unknown;
-}
 interface Resource {
   Type: string;
   Properties: Loose;
@@ -113,19 +107,6 @@ const photosBucketId = (res: Record<string, Resource>) =>
   only(Object.keys(res).filter((id) => res[id]!.Type === 'AWS::S3::Bucket' && id.startsWith('ShowMePhotos')));
 function functionId(res: Record<string, Resource>, description: string): string {
   return only(idsOf(res, 'AWS::Lambda::Function', { Description: description }));
-}
-function roleOf(res: Record<string, Resource>, fnId: string): string {
-  return (res[fnId]!.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
-}
-function statementsOfRole(res: Record<string, Resource>, roleId: string): Statement[] {
-  const attached = Object.values(res)
-    .filter((r) => r.Type === 'AWS::IAM::Policy')
-    .filter((r) => JSON.stringify(r.Properties.Roles).includes(`"${roleId}"`))
-    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-  const inline = (
-    (res[roleId]!.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]
-  ).flatMap((p) => p.PolicyDocument.Statement);
-  return [...attached, ...inline];
 }
 const allStatements = (res: Record<string, Resource>) =>
   Object.keys(res)

@@ -6,14 +6,8 @@ import {
   type HandlerResources,
 } from '../../../lib/handler-resources';
 import { synthSightline, testConfig } from './synth';
+import { roleOfFunction, roleStatements, type Statement } from './template-iam';
 
-interface Statement {
-  Effect: string;
-  Action: string | string[];
-  Resource?: unknown;
-  Principal?: unknown;
-  Condition?: unknown;
-}
 interface Resource {
   Type: string;
   Properties: Record<string, unknown>;
@@ -49,7 +43,7 @@ function functionId(handler: string): string {
   return id!;
 }
 function roleIdOf(handler: string): string {
-  return (resources[functionId(handler)]!.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0];
+  return roleOfFunction(resources, functionId(handler));
 }
 function viewerRoleId(): string {
   const ids = Object.keys(
@@ -61,14 +55,7 @@ function viewerRoleId(): string {
   return ids[0]!;
 }
 function statementsOfRole(roleId: string): Statement[] {
-  const attached = Object.values(resources)
-    .filter((r) => r.Type === 'AWS::IAM::Policy')
-    .filter((r) => JSON.stringify(r.Properties.Roles).includes(`"${roleId}"`))
-    .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-  const inline = (
-    (resources[roleId]!.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]
-  ).flatMap((p) => p.PolicyDocument.Statement);
-  return [...attached, ...inline];
+  return roleStatements(resources, roleId);
 }
 const allStatements = () =>
   Object.keys(resources)
@@ -170,7 +157,7 @@ describe('the minting function', () => {
             [`Sightline API: ${h}`, `Sightline scheduled: ${h}`].includes(String(r.Properties.Description)),
           ),
         )
-        .map(([, r]) => (r.Properties.Role as { 'Fn::GetAtt': [string] })['Fn::GetAtt'][0]),
+        .map(([id]) => roleOfFunction(resources, id)),
     );
     const others = allStatements().filter(
       ({ roleId, s }) =>
