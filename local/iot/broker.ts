@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { PresenceEvent } from '../../lambda/contract/iot-events';
 import { evaluatePolicy, type RequestContext } from '../aws/policy';
-import { certificateIdOf } from './ca';
+import { certificateIdOf, mutualTlsOptions, type IotTlsFiles } from './ca';
 import { IOT_ARN } from './policies';
 import { isProvisioningRequest, type ProvisioningReply, type ProvisioningRequest } from './provisioning';
 import type { IotRegistry } from './registry';
@@ -47,7 +47,7 @@ export interface BrokerOptions {
   provision: (request: ProvisioningRequest) => Promise<ProvisioningReply>;
   /** Called with every lifecycle event, after it is published (the topic rules listen here). */
   onLifecycle: (topic: string, event: PresenceEvent) => void;
-  tls: { certPem: string; keyPem: string; clientCaPem: string };
+  tls: IotTlsFiles;
   now: () => number;
   log: (line: string) => void;
 }
@@ -240,17 +240,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     lifecycle(conn, 'disconnected');
   });
 
-  const server: Server = createServer(
-    {
-      cert: options.tls.certPem,
-      key: options.tls.keyPem,
-      ca: options.tls.clientCaPem,
-      requestCert: true,
-      rejectUnauthorized: true,
-      minVersion: 'TLSv1.2',
-    },
-    (socket) => broker.handle(socket),
-  );
+  const server: Server = createServer(mutualTlsOptions(options.tls), (socket) => broker.handle(socket));
   // A client that fails the TLS handshake (no or an unknown certificate) never reaches MQTT.
   server.on('tlsClientError', () => undefined);
   await new Promise<void>((ok, fail) => {

@@ -180,3 +180,22 @@ function randomSerial(): string {
   bytes[0] = (bytes[0] ?? 0) & 0x7f;
   return Buffer.from(bytes).toString('hex');
 }
+
+/** The IoT endpoints' server identity, and the CA their clients' certificates must chain to. */
+export interface IotTlsFiles {
+  certPem: string;
+  keyPem: string;
+  clientCaPem: string;
+}
+
+/** AWS IoT's endpoints authenticate every client by certificate: mutual TLS, TLS 1.2 or later. */
+export function mutualTlsOptions(tls: IotTlsFiles) {
+  return {
+    cert: tls.certPem,
+    key: tls.keyPem,
+    ca: tls.clientCaPem,
+    requestCert: true,
+    rejectUnauthorized: true,
+    minVersion: 'TLSv1.2',
+  } as const;
+}

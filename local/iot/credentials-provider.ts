@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { authorizeIot } from './broker';
-import { certificateIdOf } from './ca';
+import { certificateIdOf, mutualTlsOptions, type IotTlsFiles } from './ca';
 import { roleAliasArn } from './policies';
 import type { IotRegistry } from './registry';
 
@@ -38,7 +38,7 @@ export interface CredentialsProviderOptions {
     durationSeconds: number;
     context: Record<string, string>;
   }) => IssuedCredentials;
-  tls: { certPem: string; keyPem: string; clientCaPem: string };
+  tls: IotTlsFiles;
   log: (line: string) => void;
 }
 
@@ -88,25 +88,15 @@ export async function startCredentialsProvider(
     send(200, { credentials });
   };
 
-  const server: Server = createServer(
-    {
-      cert: options.tls.certPem,
-      key: options.tls.keyPem,
-      ca: options.tls.clientCaPem,
-      requestCert: true,
-      rejectUnauthorized: true,
-      minVersion: 'TLSv1.2',
-    },
-    (req, res) => {
-      try {
-        handle(req, res);
-      } catch (err) {
-        options.log(`iot: credentials provider failed: ${(err as Error).stack ?? String(err)}`);
-        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ message: 'Internal Failure' }));
-      }
-    },
-  );
+  const server: Server = createServer(mutualTlsOptions(options.tls), (req, res) => {
+    try {
+      handle(req, res);
+    } catch (err) {
+      options.log(`iot: credentials provider failed: ${(err as Error).stack ?? String(err)}`);
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ message: 'Internal Failure' }));
+    }
+  });
   server.on('tlsClientError', () => undefined);
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
