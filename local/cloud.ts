@@ -123,6 +123,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_STS: aws.endpoints.sts,
       AWS_ENDPOINT_URL_KINESIS_VIDEO: aws.endpoints.kinesisvideo,
+      // The IoT data plane's endpoint is the account's own on AWS; the stack passes it the same way.
+      IOT_DATA_ENDPOINT: aws.endpoints['iot-data-plane'],
     });
     // AWS IoT: the broker, fleet provisioning and the credentials provider, on ports of their own
     // (they authenticate clients by certificate, which the web origin must not ask browsers for).

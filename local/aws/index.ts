@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { IdentityStore, randomId, type RoleDefinition } from './identity';
+import { createIotData, type ShadowBackend } from './iot-data';
 import { createKvsControl } from './kvs-control';
 import { createS3, type BucketDefinition } from './s3';
 import { createSms, type SentText } from './sms';
@@ -18,12 +19,14 @@ import { createSts } from './sts';
  * - `/aws/kvs/signaling`   a channel's WSS endpoint (ConnectAsMaster / ConnectAsViewer)
  * - `/aws/s3`              S3, path-style (presigned POST uploads, GET/HEAD objects)
  * - `/aws/sms`             End User Messaging SMS (SendTextMessage, delivered to the outbox)
+ * - `/aws/iot-data`        the AWS IoT data plane's classic shadow (GetThingShadow, UpdateThingShadow)
  */
 
 export { ADMIN_PRINCIPAL_ARN, type RoleDefinition } from './identity';
 export type { PolicyDocument } from './policy';
 export type { Channel } from './kvs-channels';
 export type { BucketDefinition } from './s3';
+export type { ShadowBackend } from './iot-data';
 export type { SentText } from './sms';
 
 const STS_PATH = '/aws/sts';
@@ -31,6 +34,7 @@ const KVS_PATH = '/aws/kvs';
 const SIGNALING_PATH = '/aws/kvs/signaling';
 const S3_PATH = '/aws/s3';
 const SMS_PATH = '/aws/sms';
+const IOT_DATA_PATH = '/aws/iot-data';
 
 export interface LocalAwsOptions {
   /** The HTTPS origin clients reach, e.g. `https://localhost:8443`. */
@@ -49,9 +53,20 @@ export interface LocalAwsOptions {
 
 export interface LocalAws {
   /** Override URLs keyed by SDK service id, for outputs.json and AWS_ENDPOINT_URL_*. */
-  endpoints: { sts: string; kinesisvideo: string; s3: string; 'pinpoint-sms-voice-v2': string };
+  endpoints: {
+    sts: string;
+    kinesisvideo: string;
+    s3: string;
+    'pinpoint-sms-voice-v2': string;
+    'iot-data-plane': string;
+  };
   /** Registers (or replaces) a role STS may issue sessions for. */
   registerRole(role: RoleDefinition): void;
+  /**
+   * Puts the IoT data plane in front of the shadow service the broker runs (AWS IoT starts after
+   * these emulators; until then the data plane answers 503).
+   */
+  serveShadows(shadows: ShadowBackend): void;
   /** Creates (or updates) an S3 bucket with its CORS origins. */
   createBucket(bucket: BucketDefinition): void;
   /**
@@ -100,6 +115,8 @@ export function createLocalAws(options: LocalAwsOptions): LocalAws {
     limits: options.signaling,
     log: options.log,
   });
+  let shadows: ShadowBackend | undefined;
+  const iotData = createIotData({ identities, now, shadows: () => shadows });
 
   return {
     endpoints: {
@@ -107,8 +124,12 @@ export function createLocalAws(options: LocalAwsOptions): LocalAws {
       kinesisvideo: `${options.origin}${KVS_PATH}`,
       s3: `${options.origin}${S3_PATH}`,
       'pinpoint-sms-voice-v2': `${options.origin}${SMS_PATH}`,
+      'iot-data-plane': `${options.origin}${IOT_DATA_PATH}`,
     },
     registerRole: (role) => identities.registerRole(role),
+    serveShadows(backend) {
+      shadows = backend;
+    },
     createBucket: (bucket) => s3.createBucket(bucket),
     issueServiceSession(input) {
       const role = identities.role(input.roleArn);
@@ -153,6 +174,10 @@ export function createLocalAws(options: LocalAwsOptions): LocalAws {
       }
       if (path === SMS_PATH || path === `${SMS_PATH}/`) {
         await sms(req, res);
+        return true;
+      }
+      if (path.startsWith(`${IOT_DATA_PATH}/`)) {
+        await iotData(req, res, (req.url ?? '/').slice(IOT_DATA_PATH.length));
         return true;
       }
       if (path.startsWith(`${KVS_PATH}/`)) {

@@ -54,6 +54,11 @@ export interface BrokerOptions {
 
 export interface Broker {
   port: number;
+  /**
+   * Serves a shadow request that came another way (the IoT data plane over HTTPS): the same
+   * service, whose answers and delta/documents messages go to MQTT subscribers as usual.
+   */
+  shadowRequest(thingName: string, op: 'get' | 'update', payload: Buffer): ShadowMessage[];
   close(): Promise<void>;
 }
 
@@ -250,6 +255,11 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
 
   return {
     port: (server.address() as { port: number }).port,
+    shadowRequest(thingName, op, payload) {
+      const messages = options.shadows.handle(thingName, op, payload);
+      publishAll(messages);
+      return messages;
+    },
     close: async () => {
       closing = true;
       server.close();

@@ -135,6 +135,9 @@ export async function startLocalIot(options: LocalIotOptions): Promise<LocalIot>
     log: options.log,
   });
 
+  // The IoT data plane (GetThingShadow, UpdateThingShadow over HTTPS) serves the same shadows.
+  options.aws.serveShadows({ handle: (thing, op, payload) => broker.shadowRequest(thing, op, payload) });
+
   const endpoint = `localhost:${broker.port}`;
   templates.set(TEMPLATE_NAME, {
     template: cameraTemplate({
