@@ -47,6 +47,8 @@ export interface BrokerOptions {
   provision: (request: ProvisioningRequest) => Promise<ProvisioningReply>;
   /** Called with every lifecycle event, after it is published (the topic rules listen here). */
   onLifecycle: (topic: string, event: PresenceEvent) => void;
+  /** Called with every message a client publishes outside the reserved `$aws/` topics (the rules). */
+  onPublish?: (topic: string, payload: Buffer) => void;
   tls: IotTlsFiles;
   now: () => number;
   log: (line: string) => void;
@@ -138,6 +140,7 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
       }
       const shadow = SHADOW_REQUEST.exec(packet.topic);
       if (shadow) publishAll(options.shadows.handle(shadow[1]!, shadow[2] as 'get' | 'update', payload));
+      else if (!packet.topic.startsWith('$') && !closing) options.onPublish?.(packet.topic, payload);
     },
     authorizeSubscribe(client, subscription, callback) {
       const conn = connections.get(client);

@@ -117,18 +117,32 @@ export async function startLocalIot(options: LocalIotOptions): Promise<LocalIot>
     { name: 'device-registered', rule: parseRule(REGISTRATION_RULE_SQL) },
   ].map(({ name, rule }) => ({ name, rule, invoke: load<Record<string, unknown>, unknown>(name) }));
 
+  function fireRules(topic: string, message: Record<string, unknown>): void {
+    for (const { name, rule, invoke } of rules) {
+      const input = rule.apply(topic, message);
+      if (!input) continue;
+      invoke(input).catch((err: Error) =>
+        options.log(`iot: rule ${name} failed: ${err.stack ?? err.message}`),
+      );
+    }
+  }
+
   const broker = await startBroker({
     registry,
     shadows: new ShadowService(now),
     provision,
-    onLifecycle(topic, event) {
-      for (const { name, rule, invoke } of rules) {
-        const input = rule.apply(topic, event as unknown as Record<string, unknown>);
-        if (!input) continue;
-        invoke(input).catch((err: Error) =>
-          options.log(`iot: rule ${name} failed: ${err.stack ?? err.message}`),
-        );
+    onLifecycle: (topic, event) => fireRules(topic, event as unknown as Record<string, unknown>),
+    // What devices publish reaches the rules too (a camera's refusals); JSON objects only, as the
+    // rules' `SELECT *` needs a JSON document.
+    onPublish(topic, payload) {
+      let message: unknown;
+      try {
+        message = JSON.parse(payload.toString('utf8'));
+      } catch {
+        return;
       }
+      if (typeof message === 'object' && message !== null && !Array.isArray(message))
+        fireRules(topic, message as Record<string, unknown>);
     },
     tls: tlsFiles,
     now,
