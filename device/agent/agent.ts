@@ -7,6 +7,7 @@ import { provision } from './provisioning';
 import { ShadowReporter } from './shadow';
 import { DeviceState, type Thing } from './state';
 import { Supervisor } from './supervisor';
+import { isGateRequest, serveGateRequest } from './viewer-gate';
 import { AGENT_VERSION } from './version';
 
 /**
@@ -101,8 +102,18 @@ export class Agent {
       port: config.iot.port,
       thingName: thing.thingName,
       identity,
-      initial: { provisioned: true, streaming: false, version: AGENT_VERSION, engine: config.engine },
+      initial: {
+        provisioned: true,
+        streaming: false,
+        version: AGENT_VERSION,
+        engine: config.engine,
+        // The simulated engine checks its viewers' fingerprints (see viewer-gate.ts); what an
+        // earlier run reported about its connections is cleared on connect.
+        ...(config.engine === 'simulated' ? { fingerprints: {}, viewers: [] } : {}),
+      },
       log,
+      // The engine hears of every change, so a viewer whose session ended is dropped at once.
+      onViewers: (viewers) => this.supervisor?.send({ type: 'viewers', viewers }),
     });
     this.ctx = ctx;
     this.supervisor!.start();
@@ -128,6 +139,10 @@ export class Agent {
         void this.shadow?.report({ streaming });
       },
       onMessage: (message, child) => {
+        if (isGateRequest(message)) {
+          if (this.shadow) serveGateRequest(message, child, this.shadow, log);
+          return;
+        }
         const m = message as { type?: string; id?: number };
         if (m.type !== 'credentials') return;
         this.credentials!.get().then(

@@ -64,6 +64,14 @@ export class Supervisor {
     return this.child?.pid;
   }
 
+  /** Sends a message to the running engine over IPC; false if there is none to send it to. */
+  send(message: Serializable): boolean {
+    const child = this.child;
+    if (!child?.connected) return false;
+    child.send(message);
+    return true;
+  }
+
   /**
    * Starts an engine process ahead of `start()`, so that its start-up (loading a runtime and its
    * libraries) overlaps provisioning. `start()` then adopts it and sends it the spec's

@@ -1,6 +1,11 @@
 import wrtc from '@roamhq/wrtc';
 import { Role, SignalingClient } from 'amazon-kinesis-video-streams-webrtc';
 import WebSocket from 'ws';
+import {
+  FINGERPRINT_REFETCH_MS,
+  fingerprintOf,
+  type FingerprintRefusal,
+} from '../../lambda/contract/fingerprints';
 import type { Session } from '../../lambda/contract/types';
 import { TestPattern } from './test-pattern';
 
@@ -8,7 +13,28 @@ import { TestPattern } from './test-pattern';
  * The `simulated` engine: a KVS master in Node, with the KVS JS SDK's SignalingClient and
  * libwebrtc (@roamhq/wrtc), streaming a moving test pattern with a clock to every viewer. It
  * stands in for the C SDK master on the local cloud and in tests.
+ *
+ * With a `viewerGate` it validates DTLS fingerprints (design.md §4): it answers a viewer's offer
+ * only when the offer's fingerprint is the one the cloud says that viewer published, and it
+ * reports its own connection's fingerprint before the answer goes out. Without one it answers
+ * everyone on its channel (as a camera that publishes nothing would).
  */
+
+/** What the camera needs from the cloud to check its viewers; the agent provides it over IPC. */
+export interface ViewerGate {
+  /** The allowed viewers (client id → fingerprint) from the latest shadow seen; undefined if none yet. */
+  viewers(): Record<string, string> | undefined;
+  /** Reads the shadow afresh; resolves with the allowed viewers. */
+  refresh(): Promise<Record<string, string>>;
+  /** Calls `listener` whenever the allowed viewers change. */
+  onChange(listener: (viewers: Record<string, string>) => void): void;
+  /** Reports this camera's fingerprint for a viewer's connection (null: closed); resolves once accepted. */
+  publishFingerprint(clientId: string, fingerprint: string | null): Promise<void>;
+  /** Reports the client ids whose connection is up now. */
+  reportConnected(clientIds: string[]): void;
+  /** Publishes the refusal of a viewer's offer. */
+  refuse(refusal: FingerprintRefusal): void;
+}
 export interface SimulatedCameraOptions {
   /**
    * Fetches MASTER credentials and endpoints for the camera's own channel; called on every
@@ -21,6 +47,8 @@ export interface SimulatedCameraOptions {
   log?: (line: string) => void;
   /** Signaling opened (true) or closed (false): the camera is reachable by viewers while open. */
   onSignaling?: (open: boolean) => void;
+  /** Validate viewers' DTLS fingerprints against the cloud's; omit to answer any offer. */
+  viewerGate?: ViewerGate;
 }
 
 export interface SimulatedCamera {
@@ -37,18 +65,79 @@ export async function startSimulatedCamera(options: SimulatedCameraOptions): Pro
   const pattern = new TestPattern(options.width ?? 320, options.height ?? 240);
   const source = new wrtc.nonstandard.RTCVideoSource({ isScreencast: false });
   const peers = new Map<string, RTCPeerConnection>();
+  const gate = options.viewerGate;
+  /** Per viewer, its newest offer: an older one still being checked is dropped when it is done. */
+  const offers = new Map<string, number>();
+  let offerCount = 0;
+  /** ICE candidates that came while the viewer's offer was being checked. */
+  const early = new Map<string, RTCIceCandidateInit[]>();
+  /** Viewers the cloud allowed at some point: gone from the allowed list, their session ended. */
+  const everAllowed = new Set<string>();
+  let reportedConnected = '[]';
   let signaling: SignalingClient | undefined;
   let stopped = false;
   let retry = 0;
 
   const ticker = setInterval(() => source.onFrame(pattern.draw()), 1000 / (options.fps ?? 15));
 
+  const reportConnected = () => {
+    if (!gate) return;
+    const connected = [...peers.entries()]
+      .filter(([, pc]) => pc.connectionState === 'connected')
+      .map(([id]) => id)
+      .sort();
+    const json = JSON.stringify(connected);
+    if (json === reportedConnected) return;
+    reportedConnected = json;
+    gate.reportConnected(connected);
+  };
+
   const closePeer = (viewerId: string) => {
     const pc = peers.get(viewerId);
-    for (const sender of pc?.getSenders() ?? []) sender.track?.stop();
-    pc?.close();
+    if (!pc) return;
+    for (const sender of pc.getSenders()) sender.track?.stop();
+    pc.close();
     peers.delete(viewerId);
+    if (gate) {
+      gate.publishFingerprint(viewerId, null).catch(() => undefined);
+      reportConnected();
+    }
   };
+
+  const remember = (viewers: Record<string, string> | undefined) => {
+    for (const id of Object.keys(viewers ?? {})) everAllowed.add(id);
+  };
+  remember(gate?.viewers());
+  // A viewer whose session ended (removed from the allowed list) is dropped at once.
+  gate?.onChange((viewers) => {
+    remember(viewers);
+    for (const id of [...peers.keys()]) {
+      if (viewers[id] !== undefined) continue;
+      log(`simulated camera: ${id} is no longer allowed; closing its connection`);
+      closePeer(id);
+    }
+  });
+
+  /**
+   * Whether the offer's fingerprint is the one the cloud holds for this viewer: from the latest
+   * shadow, else from a fresh read after FINGERPRINT_REFETCH_MS (the viewer's publish and its
+   * offer race each other), once.
+   */
+  async function vouchedFor(viewerId: string, fingerprint: string | null): Promise<boolean> {
+    if (!gate) return true;
+    // An offer with no fingerprint (or several) cannot be checked: a mismatch.
+    if (!fingerprint) return false;
+    if (gate.viewers()?.[viewerId] === fingerprint) return true;
+    await new Promise((r) => setTimeout(r, FINGERPRINT_REFETCH_MS));
+    try {
+      const viewers = await gate.refresh();
+      remember(viewers);
+      return viewers[viewerId] === fingerprint;
+    } catch (err) {
+      log(`simulated camera: could not read the allowed viewers: ${(err as Error).message}`);
+      return false;
+    }
+  }
 
   async function connect(): Promise<void> {
     const session = await options.session();
@@ -71,6 +160,11 @@ export async function startSimulatedCamera(options: SimulatedCameraOptions): Pro
       );
     });
     client.on('iceCandidate', (candidate: RTCIceCandidateInit, viewerId: string) => {
+      const waiting = early.get(viewerId);
+      if (waiting) {
+        if (waiting.length < 100) waiting.push(candidate);
+        return;
+      }
       void peers
         .get(viewerId)
         ?.addIceCandidate(candidate)
@@ -108,6 +202,25 @@ export async function startSimulatedCamera(options: SimulatedCameraOptions): Pro
   ): Promise<void> {
     // The newest offer from a viewer replaces its previous connection.
     closePeer(viewerId);
+    const offerId = ++offerCount;
+    offers.set(viewerId, offerId);
+    const offered = fingerprintOf(offer.sdp ?? '');
+    if (gate) {
+      early.set(viewerId, []);
+      const vouched = await vouchedFor(viewerId, offered);
+      if (offers.get(viewerId) !== offerId || stopped) return;
+      if (!vouched) {
+        early.delete(viewerId);
+        offers.delete(viewerId);
+        log(`simulated camera: refused ${viewerId}: its fingerprint is not the one the cloud vouches for`);
+        gate.refuse({
+          clientId: viewerId,
+          ...(offered ? { fingerprint: offered } : {}),
+          reason: everAllowed.has(viewerId) && !gate.viewers()?.[viewerId] ? 'ended' : 'unpublished',
+        });
+        return;
+      }
+    }
     const pc = new wrtc.RTCPeerConnection({ iceServers }) as RTCPeerConnection;
     peers.set(viewerId, pc);
     // A fresh track per viewer starts with a keyframe, so its first frame decodes at once.
@@ -116,11 +229,31 @@ export async function startSimulatedCamera(options: SimulatedCameraOptions): Pro
       if (candidate) client.sendIceCandidate(candidate, viewerId);
     };
     pc.onconnectionstatechange = () => {
-      if (['failed', 'closed'].includes(pc.connectionState)) closePeer(viewerId);
+      if (['failed', 'closed'].includes(pc.connectionState)) {
+        if (peers.get(viewerId) === pc) closePeer(viewerId);
+      } else reportConnected();
     };
     await pc.setRemoteDescription(offer);
+    for (const candidate of early.get(viewerId) ?? [])
+      await pc.addIceCandidate(candidate).catch(() => undefined);
+    early.delete(viewerId);
     await pc.setLocalDescription(await pc.createAnswer());
-    client.sendSdpAnswer(pc.localDescription as RTCSessionDescription, viewerId);
+    const description = pc.localDescription as RTCSessionDescription;
+    if (gate) {
+      // The cloud holds this connection's fingerprint before the viewer sees the answer, so the
+      // viewer can check the answer against it.
+      try {
+        const own = fingerprintOf(description.sdp);
+        if (!own) throw new Error('the answer has no SHA-256 fingerprint');
+        await gate.publishFingerprint(viewerId, own);
+      } catch (err) {
+        // No answer without a published fingerprint: the viewer would refuse it anyway.
+        if (peers.get(viewerId) === pc) closePeer(viewerId);
+        throw err;
+      }
+      if (peers.get(viewerId) !== pc) return;
+    }
+    client.sendSdpAnswer(description, viewerId);
   }
 
   await connect();

@@ -9,12 +9,15 @@ import {
 } from '@aws-sdk/client-kinesis-video-signaling';
 import type { KvsCredentials } from '../agent/credentials';
 import type { SimulatedEngineSettings } from '../agent/engines';
+import type { GateMessage, GateRequest } from '../agent/viewer-gate';
+import type { ViewerGate } from './simulated-camera';
 
 /**
  * The `simulated` engine as a process of its own, run by the agent's supervisor exactly where the
  * C SDK master would run. Like the C SDK it works on the channel named after its thing; unlike it,
  * it gets its credentials from the agent (over the IPC channel) instead of calling the credentials
- * provider itself. It tells the agent when signaling is open, and it ends with the agent: when the
+ * provider itself, and checks its viewers' DTLS fingerprints through the agent's shadow session
+ * (see `device/agent/viewer-gate.ts`). It tells the agent when signaling is open, and it ends with the agent: when the
  * IPC channel closes, whether the agent stopped or was killed.
  *
  * It loads its libraries first and only then waits for its settings (the first IPC message), so
@@ -33,7 +36,9 @@ export async function runSimulatedEngine(): Promise<void> {
   const settingsReceived = new Promise<SimulatedEngineSettings>((resolve) => (settle = resolve));
   let nextId = 0;
   const waiting = new Map<number, { resolve: (c: KvsCredentials) => void; reject: (e: Error) => void }>();
+  const gate = ipcViewerGate(send);
   process.on('message', (message) => {
+    if (gate.receive(message as GateMessage)) return;
     const m = message as {
       type?: string;
       id?: number;
@@ -58,12 +63,14 @@ export async function runSimulatedEngine(): Promise<void> {
 
   const { startSimulatedCamera } = await import('./simulated-camera');
   const settings = await settingsReceived;
+  gate.start();
   const camera = await startSimulatedCamera({
     width: settings.width,
     height: settings.height,
     fps: settings.fps,
     log,
     onSignaling: (open) => send({ type: 'streaming', value: open }),
+    viewerGate: gate,
     session: async () => {
       const c = await credentials();
       const awsCredentials = {
@@ -114,6 +121,70 @@ export async function runSimulatedEngine(): Promise<void> {
   const stop = () => void camera.stop().finally(() => process.exit(0));
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+}
+
+/** How long the engine waits for the agent's answer about its shadow. */
+const GATE_TIMEOUT_MS = 10_000;
+
+/**
+ * The camera's viewer gate over the agent's IPC channel: the allowed viewers the agent pushes,
+ * and requests (fresh read, fingerprint report) answered by id.
+ */
+function ipcViewerGate(send: (message: GateRequest) => void): ViewerGate & {
+  start(): void;
+  receive(message: GateMessage): boolean;
+} {
+  let viewers: Record<string, string> | undefined;
+  const listeners: ((v: Record<string, string>) => void)[] = [];
+  let nextId = 0;
+  const pending = new Map<number, (answer: GateMessage) => void>();
+  const setViewers = (next: Record<string, string>) => {
+    viewers = next;
+    for (const listener of listeners) listener({ ...next });
+  };
+  const ask = (request: (id: number) => GateRequest): Promise<GateMessage> =>
+    new Promise((resolve, reject) => {
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new Error('the agent did not answer'));
+      }, GATE_TIMEOUT_MS);
+      pending.set(id, (answer) => {
+        clearTimeout(timer);
+        resolve(answer);
+      });
+      send(request(id));
+    });
+  return {
+    start: () => send({ type: 'viewer-gate' }),
+    receive(message) {
+      if (message?.type === 'viewers') {
+        setViewers(message.viewers);
+        return true;
+      }
+      if ((message?.type !== 'refresh' && message?.type !== 'fingerprint') || typeof message.id !== 'number')
+        return false;
+      const resolve = pending.get(message.id);
+      pending.delete(message.id);
+      resolve?.(message);
+      return true;
+    },
+    viewers: () => viewers && { ...viewers },
+    async refresh() {
+      const answer = await ask((id) => ({ type: 'refresh', id }));
+      if (answer.type !== 'refresh' || !answer.viewers)
+        throw new Error(answer.type === 'refresh' ? (answer.error ?? 'no answer') : 'no answer');
+      setViewers(answer.viewers);
+      return { ...answer.viewers };
+    },
+    onChange: (listener) => void listeners.push(listener),
+    async publishFingerprint(clientId, fingerprint) {
+      const answer = await ask((id) => ({ type: 'fingerprint', id, clientId, fingerprint }));
+      if (answer.type === 'fingerprint' && answer.error) throw new Error(answer.error);
+    },
+    reportConnected: (clientIds) => send({ type: 'connected', viewers: clientIds }),
+    refuse: (refusal) => send({ type: 'refusal', refusal }),
+  };
 }
 
 /**
