@@ -94,3 +94,9 @@ export interface DeviceRegisteredEvent {
 
 export const REGISTRATION_RULE_SQL =
   "SELECT clientId AS thingName, principalIdentifier AS certificateId, timestamp FROM '$aws/events/presence/connected/+' WHERE NOT startswith(clientId, 'prov-')";
+
+/**
+ * A camera refused a viewer's offer (see `fingerprints.ts`): the refusal as the camera published
+ * it, plus the thing name (the topic's 2nd level), for the audit trail.
+ */
+export const REFUSAL_RULE_SQL = "SELECT *, topic(2) AS thingName FROM 'devices/+/refusals'";

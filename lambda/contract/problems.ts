@@ -19,6 +19,7 @@ export const problemCodes = {
   INVITE_ENDED: { status: 410, title: 'This link has ended' },
   INVITE_REVOKED: { status: 410, title: 'This link has been withdrawn' },
   INVITE_EXPIRED: { status: 410, title: 'This link has expired' },
+  SESSION_ENDED: { status: 410, title: 'This viewing session has ended' },
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be JSON' },
   TOO_MANY_ATTEMPTS: { status: 429, title: 'Too many attempts' },

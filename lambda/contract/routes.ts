@@ -39,6 +39,8 @@ export interface RouteSpec {
 const deviceParams = { deviceId: s.deviceIdSchema } as const;
 const inviteParams = { inviteId: s.inviteIdSchema } as const;
 const photoParams = { inviteId: s.inviteIdSchema, photoId: s.photoIdSchema } as const;
+const deviceSessionParams = { deviceId: s.deviceIdSchema, clientId: s.viewerClientIdSchema } as const;
+const inviteSessionParams = { inviteId: s.inviteIdSchema, clientId: s.viewerClientIdSchema } as const;
 
 export const routes = {
   listDevices: {
@@ -77,6 +79,36 @@ export const routes = {
     params: deviceParams,
     status: 201,
     response: s.sessionSchema,
+    stage: 'live',
+  },
+  publishDeviceSessionFingerprint: {
+    method: 'PUT',
+    path: '/devices/{deviceId}/sessions/{clientId}/fingerprint',
+    access: 'user',
+    handler: 'publish-device-fingerprint',
+    params: deviceSessionParams,
+    request: s.publishFingerprintRequestSchema,
+    status: 200,
+    response: s.publishFingerprintResponseSchema,
+    stage: 'live',
+  },
+  endDeviceSession: {
+    method: 'DELETE',
+    path: '/devices/{deviceId}/sessions/{clientId}',
+    access: 'user',
+    handler: 'end-device-session',
+    params: deviceSessionParams,
+    status: 204,
+    stage: 'live',
+  },
+  listDeviceViewers: {
+    method: 'GET',
+    path: '/devices/{deviceId}/viewers',
+    access: 'user',
+    handler: 'list-device-viewers',
+    params: deviceParams,
+    status: 200,
+    response: s.viewersResponseSchema,
     stage: 'live',
   },
   createInvite: {
@@ -127,6 +159,36 @@ export const routes = {
     response: s.sessionSchema,
     stage: 'live',
   },
+  publishInviteSessionFingerprint: {
+    method: 'PUT',
+    path: '/invites/{inviteId}/sessions/{clientId}/fingerprint',
+    access: 'dispatcher',
+    handler: 'publish-invite-fingerprint',
+    params: inviteSessionParams,
+    request: s.publishFingerprintRequestSchema,
+    status: 200,
+    response: s.publishFingerprintResponseSchema,
+    stage: 'live',
+  },
+  endInviteSession: {
+    method: 'DELETE',
+    path: '/invites/{inviteId}/sessions/{clientId}',
+    access: 'dispatcher',
+    handler: 'end-invite-session',
+    params: inviteSessionParams,
+    status: 204,
+    stage: 'live',
+  },
+  listInviteViewers: {
+    method: 'GET',
+    path: '/invites/{inviteId}/viewers',
+    access: 'dispatcher',
+    handler: 'list-invite-viewers',
+    params: inviteParams,
+    status: 200,
+    response: s.viewersResponseSchema,
+    stage: 'live',
+  },
   revealPhoto: {
     method: 'POST',
     path: '/invites/{inviteId}/photos/{photoId}/reveals',
@@ -174,6 +236,16 @@ export const routes = {
     handler: 'put-citizen-location',
     request: s.citizenLocationRequestSchema,
     status: 204,
+    stage: 'live',
+  },
+  putCitizenPeers: {
+    method: 'PUT',
+    path: '/citizen/peers',
+    access: 'link',
+    handler: 'put-citizen-peers',
+    request: s.citizenPeersRequestSchema,
+    status: 200,
+    response: s.citizenPeersResponseSchema,
     stage: 'live',
   },
   endCitizenSession: {

@@ -294,3 +294,113 @@ export const revealPhotoResponseSchema = {
   required: ['url'],
   properties: { url: { type: 'string' } },
 } as const;
+
+/**
+ * A DTLS certificate fingerprint as SDP's `a=fingerprint` line carries it, algorithm and value:
+ * SHA-256 (what browsers and libwebrtc use), upper-case hex pairs (design.md §4, seed 003).
+ */
+export const fingerprintSchema = {
+  type: 'string',
+  pattern: '^sha-256 [0-9A-F]{2}(:[0-9A-F]{2}){31}$',
+} as const;
+
+/** A viewer's client id, as minting makes it: `viewer-` and 128 random bits in base64url. */
+export const viewerClientIdSchema = { type: 'string', pattern: '^viewer-[A-Za-z0-9_-]{22}$' } as const;
+
+/**
+ * A viewer publishes the fingerprint of its own peer connection before it sends its offer, and
+ * reports the fingerprint the master answered with (`observed`) when it did not match the one it
+ * was given. `final` marks the report after the one refetch: a mismatch then is audited.
+ */
+export const publishFingerprintRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['fingerprint'],
+  properties: { fingerprint: fingerprintSchema, observed: fingerprintSchema, final: { type: 'boolean' } },
+} as const;
+
+/**
+ * What the master of the channel published for this viewer, if anything yet; `match` answers an
+ * `observed` report.
+ */
+export const publishFingerprintResponseSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { peerFingerprint: fingerprintSchema, match: { type: 'boolean' } },
+} as const;
+
+const peerFingerprintSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['clientId', 'fingerprint'],
+  properties: { clientId: viewerClientIdSchema, fingerprint: fingerprintSchema },
+} as const;
+
+/**
+ * The caller's page as master: it publishes its own fingerprint, reports which viewers are
+ * connected now, and may report the fingerprint a viewer offered with (`observed`, `final` as for
+ * viewers). It learns the fingerprints the invite's live viewer sessions published.
+ */
+export const citizenPeersRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['token', 'proof', 'fingerprint', 'connected'],
+  properties: {
+    token: inviteTokenSchema,
+    proof: linkProofSchema,
+    fingerprint: fingerprintSchema,
+    connected: { type: 'array', maxItems: 20, items: viewerClientIdSchema },
+    observed: peerFingerprintSchema,
+    final: { type: 'boolean' },
+  },
+} as const;
+
+export const citizenPeersResponseSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['peers'],
+  properties: {
+    peers: { type: 'array', items: peerFingerprintSchema },
+    match: { type: 'boolean' },
+  },
+} as const;
+
+/** One viewing session minted on a channel: who, when, from where, and whether it is connected. */
+export const viewerSessionSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['clientId', 'mintedBy', 'you', 'mintedAt', 'expiresAt', 'status', 'connected'],
+  properties: {
+    clientId: viewerClientIdSchema,
+    /** The person's email, or their user id when the token carried none. */
+    mintedBy: { type: 'string', maxLength: 256 },
+    /** Minted by the person asking. */
+    you: { type: 'boolean' },
+    mintedAt: timestampSchema,
+    expiresAt: timestampSchema,
+    status: { type: 'string', enum: ['active', 'ended', 'expired'] },
+    endedAt: timestampSchema,
+    /** Whether the sending side reports this viewer's peer connection as up. */
+    connected: { type: 'boolean' },
+    /** Whether the viewer published a fingerprint (no fingerprint, no video). */
+    fingerprinted: { type: 'boolean' },
+    userAgent: { type: 'string', maxLength: 256 },
+    sourceIp: { type: 'string', maxLength: 64 },
+  },
+} as const;
+
+/**
+ * Who is watching a camera or an invite: the viewers connected now, as the sending side reports
+ * them, and every session minted in the last hour, newest first.
+ */
+export const viewersResponseSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['connected', 'sessions'],
+  properties: {
+    connected: { type: 'integer', minimum: 0 },
+    /** When the sending side last reported; absent when it never has. */
+    reportedAt: timestampSchema,
+    sessions: { type: 'array', items: viewerSessionSchema },
+  },
+} as const;

@@ -20,6 +20,12 @@ export type CitizenLocationRequest = FromSchema<typeof s.citizenLocationRequestS
 export type CitizenLinkRequest = FromSchema<typeof s.citizenLinkRequestSchema>;
 export type CitizenInvite = FromSchema<typeof s.citizenInviteSchema>;
 export type RevealPhotoResponse = FromSchema<typeof s.revealPhotoResponseSchema>;
+export type PublishFingerprintRequest = FromSchema<typeof s.publishFingerprintRequestSchema>;
+export type PublishFingerprintResponse = FromSchema<typeof s.publishFingerprintResponseSchema>;
+export type CitizenPeersRequest = FromSchema<typeof s.citizenPeersRequestSchema>;
+export type CitizenPeersResponse = FromSchema<typeof s.citizenPeersResponseSchema>;
+export type ViewerSession = FromSchema<typeof s.viewerSessionSchema>;
+export type ViewersResponse = FromSchema<typeof s.viewersResponseSchema>;
 
 /**
  * The web client's `/config.json`. On AWS the stack writes it at deploy from its own values; on
@@ -75,4 +81,4 @@ export interface LocalIotOutputs {
 }
 
 export type TableKey =
-  'devices' | 'bindAttempts' | 'organisations' | 'invites' | 'inviteGuards' | 'photos' | 'audit';
+  'devices' | 'bindAttempts' | 'organisations' | 'invites' | 'inviteGuards' | 'photos' | 'sessions' | 'audit';

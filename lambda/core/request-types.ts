@@ -10,6 +10,9 @@ interface Bodies {
   putCitizenLocation: t.CitizenLocationRequest;
   getCitizenInvite: t.CitizenLinkRequest;
   endCitizenSession: t.CitizenLinkRequest;
+  publishDeviceSessionFingerprint: t.PublishFingerprintRequest;
+  publishInviteSessionFingerprint: t.PublishFingerprintRequest;
+  putCitizenPeers: t.CitizenPeersRequest;
 }
 
 export type RequestBody<Op extends OperationId> = Op extends keyof Bodies ? Bodies[Op] : undefined;

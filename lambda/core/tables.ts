@@ -67,6 +67,12 @@ export const tables = {
    */
   inviteGuards: { partitionKey: 'guard', ttl: 'expiresAt', env: 'TABLE_INVITE_GUARDS' },
   photos: { partitionKey: 'inviteId', sortKey: 'takenAtPhotoId', env: 'TABLE_PHOTOS' },
+  /**
+   * Viewing sessions per channel subject (`device#<id>`, `invite#<id>`), by client id: who minted
+   * them, the fingerprint each viewer published, and whether it was ended. Kept an hour past
+   * their credentials, for "who watched in the last hour".
+   */
+  sessions: { partitionKey: 'subject', sortKey: 'clientId', ttl: 'expiresAtEpoch', env: 'TABLE_SESSIONS' },
   /** Append-only: who did what to which device, invite or channel. */
   audit: { partitionKey: 'subject', sortKey: 'at', ttl: 'expiresAt', env: 'TABLE_AUDIT' },
 } as const satisfies Record<TableKey, TableDefinition>;

@@ -7,6 +7,8 @@ import type {
   CitizenLinkRequest,
   CitizenLocationRequest,
   CitizenPhotoRequest,
+  CitizenPeersRequest,
+  CitizenPeersResponse,
   CitizenPhotoResponse,
   CitizenSessionRequest,
   CreateInviteRequest,
@@ -15,8 +17,11 @@ import type {
   InviteDetail,
   ListDevicesResponse,
   ListInvitesResponse,
+  PublishFingerprintRequest,
+  PublishFingerprintResponse,
   RevealPhotoResponse,
   Session,
+  ViewersResponse,
 } from '../../lambda/contract/types';
 
 /**
@@ -33,16 +38,23 @@ export interface Operations {
   bindDevice: { body: BindDeviceRequest; result: Device };
   unbindDevice: { body: never; result: undefined };
   createDeviceSession: { body: never; result: Session };
+  publishDeviceSessionFingerprint: { body: PublishFingerprintRequest; result: PublishFingerprintResponse };
+  endDeviceSession: { body: never; result: undefined };
+  listDeviceViewers: { body: never; result: ViewersResponse };
   createInvite: { body: CreateInviteRequest; result: Invite };
   listInvites: { body: never; result: ListInvitesResponse };
   getInvite: { body: never; result: InviteDetail };
   revokeInvite: { body: never; result: undefined };
   createInviteSession: { body: never; result: Session };
+  publishInviteSessionFingerprint: { body: PublishFingerprintRequest; result: PublishFingerprintResponse };
+  endInviteSession: { body: never; result: undefined };
+  listInviteViewers: { body: never; result: ViewersResponse };
   revealPhoto: { body: never; result: RevealPhotoResponse };
   getCitizenInvite: { body: CitizenLinkRequest; result: CitizenInvite };
   createCitizenSession: { body: CitizenSessionRequest; result: Session };
   createCitizenPhoto: { body: CitizenPhotoRequest; result: CitizenPhotoResponse };
   putCitizenLocation: { body: CitizenLocationRequest; result: undefined };
+  putCitizenPeers: { body: CitizenPeersRequest; result: CitizenPeersResponse };
   endCitizenSession: { body: CitizenLinkRequest; result: undefined };
 }
 
