@@ -46,6 +46,12 @@ export interface HandlerResources {
    */
   readonly readsPhotos?: boolean;
   /**
+   * Reads (`read`) or also writes `desired` in (`readWrite`) the classic shadow of the fleet's
+   * things, through the IoT data plane: a camera's published fingerprints and connected viewers,
+   * and the viewers it may accept. Sets `IOT_DATA_ENDPOINT`.
+   */
+  readonly deviceShadows?: 'read' | 'readWrite';
+  /**
    * Memory in MB.
    * @default 256
    */
@@ -67,9 +73,20 @@ export const handlerResources: Record<LiveHandler, HandlerResources> = {
   'unbind-device': { tables: { devices: 'readWrite', audit: 'append' } },
   // Reads the device, mints with STS and KVS, and appends the audit record on its own.
   'create-device-session': {
-    tables: { devices: 'read', audit: 'append' },
+    tables: { devices: 'read', sessions: 'readWrite', audit: 'append' },
     mintsViewerSessions: true,
   },
+  // Fingerprint validation and "who is watching" (design.md §4): the session records, and the
+  // camera's shadow, where the viewers it may accept are written and its own fingerprints read.
+  'publish-device-fingerprint': {
+    tables: { devices: 'read', sessions: 'readWrite', audit: 'append' },
+    deviceShadows: 'readWrite',
+  },
+  'end-device-session': {
+    tables: { devices: 'read', sessions: 'readWrite', audit: 'append' },
+    deviceShadows: 'readWrite',
+  },
+  'list-device-viewers': { tables: { devices: 'read', sessions: 'read' }, deviceShadows: 'read' },
   // Checks the org, takes rate slots, makes the channel, stores credit + lock + invite + audit in
   // one transaction, then sends the SMS (refunding the credit if the service refuses it).
   'create-invite': {
@@ -84,7 +101,13 @@ export const handlerResources: Record<LiveHandler, HandlerResources> = {
     tables: { invites: 'readWrite', inviteGuards: 'readWrite', audit: 'append' },
     managesInviteChannels: true,
   },
-  'create-invite-session': { tables: { invites: 'read', audit: 'append' }, mintsViewerSessions: true },
+  'create-invite-session': {
+    tables: { invites: 'read', sessions: 'readWrite', audit: 'append' },
+    mintsViewerSessions: true,
+  },
+  'publish-invite-fingerprint': { tables: { invites: 'read', sessions: 'readWrite', audit: 'append' } },
+  'end-invite-session': { tables: { invites: 'read', sessions: 'readWrite', audit: 'append' } },
+  'list-invite-viewers': { tables: { invites: 'read', sessions: 'read' } },
   'reveal-photo': { tables: { invites: 'read', photos: 'read', audit: 'append' }, readsPhotos: true },
   // Every caller route finds its invite by token hash and may bind the link (one audited write).
   'get-citizen-invite': {
@@ -103,6 +126,11 @@ export const handlerResources: Record<LiveHandler, HandlerResources> = {
   },
   'put-citizen-location': {
     tables: { invites: 'readWrite', audit: 'append' },
+    indexes: { invites: ['byTokenHash'] },
+  },
+  // Publishes the caller's fingerprint and connected viewers on the invite; reads the viewers'.
+  'put-citizen-peers': {
+    tables: { invites: 'readWrite', sessions: 'read', audit: 'append' },
     indexes: { invites: ['byTokenHash'] },
   },
   'end-citizen-session': {

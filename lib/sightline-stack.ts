@@ -62,6 +62,7 @@ export class SightlineStack extends Stack {
     this.fleet = new DeviceFleet(this, 'Fleet', {
       stage: config.stage,
       devicesTable: this.data.tables.devices,
+      auditTable: this.data.tables.audit,
       logRetentionDays,
       logLevel,
       retainData,
@@ -90,6 +91,7 @@ export class SightlineStack extends Stack {
       apiName: `sightline-${config.stage}`,
       sms: this.showMe.sms,
       photos: this.showMe.photos,
+      deviceShadows: this.fleet.shadows,
       routes: props.routes,
       handlerResources: props.handlerResources,
     });

@@ -52,6 +52,11 @@ export interface InviteItem {
   liveAt?: string;
   endedAt?: string;
   location?: Location & { receivedAt: string };
+  /** The DTLS fingerprint the caller's page published (it answers viewers with it). */
+  callerFingerprint?: string;
+  /** The viewers the caller's page reported connected, and when. */
+  viewersConnected?: string[];
+  viewersReportedAt?: string;
 }
 
 /** Invite ids are random (128 bits), never guessable from another. */
@@ -345,6 +350,47 @@ export async function storeLocation(inviteId: string, location: Location, now = 
     if (isConditionFailure(err)) throw new ProblemError('INVITE_ENDED');
     throw err;
   }
+}
+
+/**
+ * The caller's page reports every 10 s while it streams; a report older than this is a page
+ * that is gone, so its viewers no longer count as connected.
+ */
+export const PEERS_REPORT_STALE_MS = 60_000;
+
+/** Stores the caller's fingerprint and connected viewers on the invite, while it is active. */
+export async function storeCallerPeers(
+  inviteId: string,
+  fingerprint: string,
+  connected: readonly string[],
+  now = new Date(),
+): Promise<void> {
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: INVITES(),
+        Key: { inviteId },
+        UpdateExpression: 'SET callerFingerprint = :f, viewersConnected = :c, viewersReportedAt = :now',
+        ConditionExpression: 'expiryQueue = :q AND expiresAt > :now',
+        ExpressionAttributeValues: {
+          ':f': fingerprint,
+          ':c': [...new Set(connected)],
+          ':q': EXPIRY_QUEUE,
+          ':now': now.toISOString(),
+        },
+      }),
+    );
+  } catch (err) {
+    if (isConditionFailure(err)) throw new ProblemError('INVITE_ENDED');
+    throw err;
+  }
+}
+
+/** The viewers the caller's page reports connected now: none once the invite stopped or it went quiet. */
+export function callerReportedViewers(item: InviteItem, now = new Date()): string[] {
+  if (!isActive(item, now) || !item.viewersReportedAt) return [];
+  if (now.getTime() - Date.parse(item.viewersReportedAt) > PEERS_REPORT_STALE_MS) return [];
+  return item.viewersConnected ?? [];
 }
 
 /**

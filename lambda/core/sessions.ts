@@ -11,6 +11,7 @@ import { sessionSchema } from '../contract/schemas';
 import type { Session } from '../contract/types';
 import { auditPut, type AuditEntry } from './audit';
 import { ddb } from './clients';
+import { ownDevice } from './device-ownership';
 import type { DeviceItem } from './devices';
 import { ProblemError } from './errors';
 import {
@@ -21,6 +22,7 @@ import {
   type PolicyDocumentJson,
 } from './kvs-policies';
 import { explainInvalid } from './validation';
+import { newSessionItem, recordSession, type ViewerOrigin, type ViewerSessionItem } from './viewer-sessions';
 
 /** Viewer and caller credentials last 15 minutes (design.md §4), STS's shortest. */
 export const SESSION_SECONDS = 900;
@@ -53,15 +55,13 @@ export interface SessionServices {
   }): Promise<TemporaryCredentials>;
   getEndpoints(channelArn: string, role: KvsRole): Promise<Endpoints>;
   getIceServers(httpsEndpoint: string, channelArn: string, clientId: string): Promise<KvsIceServer[]>;
-  audit(entry: AuditEntry): Promise<void>;
+  /** Writes the audit record, with the session's own record when it has one (one transaction). */
+  audit(entry: AuditEntry, record?: ViewerSessionItem): Promise<void>;
 }
 
-/**
- * The channel a caller may watch: their own device's. Someone else's device, and one that does
- * not exist, are the same 404, so the answer never tells whose devices exist.
- */
-export function channelToWatch(device: DeviceItem | undefined, callerSub: string): string {
-  if (!device || callerSub === '' || device.ownerSub !== callerSub) throw new ProblemError('NOT_FOUND');
+/** The channel a caller may watch: their own device's (see `ownDevice`). */
+export function channelToWatch(found: DeviceItem | undefined, callerSub: string): string {
+  const device = ownDevice(found, callerSub);
   if (!device.channelArn) {
     throw new ProblemError(
       'DEVICE_NOT_PROVISIONED',
@@ -165,6 +165,8 @@ export interface SessionRequest {
   policy: (channelArn: string) => PolicyDocumentJson;
   /** Recorded once minted, and before anyone sees the credentials. */
   audit: AuditEntry;
+  /** The session's own record (a viewer's), given the credentials' expiry; stored with the audit. */
+  record?: (expiresAt: Date) => ViewerSessionItem;
   /** The client id GetIceServerConfig is asked for. */
   iceClientId: string;
   /** The client id the session carries, if its role has one (a viewer's). */
@@ -197,7 +199,8 @@ export async function mintSession(
       durationSeconds: SESSION_SECONDS,
     })
     .then(async (minted) => {
-      await services.audit(request.audit);
+      const record = request.record?.(minted.expiration);
+      await (record ? services.audit(request.audit, record) : services.audit(request.audit));
       return minted;
     });
   const endpoints = cache.get(channelArn, role, () => services.getEndpoints(channelArn, role));
@@ -234,27 +237,32 @@ export async function mintSession(
   return session;
 }
 
-/** Mints a viewer session on one channel, with a fresh client id, for a signed-in user. */
+/**
+ * Mints a viewer session on one channel, with a fresh client id, for a signed-in user, and records
+ * it (who, from where) for fingerprint publishing and "who is watching".
+ */
 export async function mintViewerSession(
-  input: { channelArn: string; callerSub: string; roleArn: string; subject: string },
+  input: { channelArn: string; origin: ViewerOrigin; roleArn: string; subject: string },
   services: SessionServices,
   cache: EndpointCache = endpointCache,
 ): Promise<Session> {
   const clientId = newViewerClientId();
+  const now = new Date();
   return mintSession(
     {
       channelArn: input.channelArn,
       roleArn: input.roleArn,
       role: 'VIEWER',
-      sessionNameOf: input.callerSub,
-      sourceIdentityOf: input.callerSub,
+      sessionNameOf: input.origin.sub,
+      sourceIdentityOf: input.origin.sub,
       policy: viewerSessionPolicy,
       audit: {
         subject: input.subject,
         action: 'session.minted',
-        actor: input.callerSub,
+        actor: input.origin.sub,
         detail: { channel: input.channelArn, role: 'VIEWER', clientId },
       },
+      record: (expiresAt) => newSessionItem(input.subject, clientId, input.origin, expiresAt, now),
       iceClientId: clientId,
       clientId,
       throttledMessage: 'Too many people are starting to watch right now; try again.',
@@ -327,8 +335,9 @@ export function awsSessionServices(): SessionServices {
       return out.IceServerList ?? [];
     },
 
-    async audit(entry) {
-      await ddb.send(new PutCommand(auditPut(entry).Put));
+    async audit(entry, record) {
+      if (record) await recordSession(record, entry);
+      else await ddb.send(new PutCommand(auditPut(entry).Put));
     },
   };
 }

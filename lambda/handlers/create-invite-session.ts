@@ -1,5 +1,6 @@
 import { requireEnv } from '../core/env';
 import { httpHandler } from '../core/http';
+import { originOf } from '../core/viewer-sessions';
 import { getOrgInvite, inactiveProblem, isActive } from '../core/invites';
 import { awsSessionServices, mintViewerSession } from '../core/sessions';
 
@@ -7,13 +8,14 @@ const VIEWER_ROLE_ARN = requireEnv('VIEWER_ROLE_ARN');
 const services = awsSessionServices();
 
 /** POST /invites/{inviteId}/sessions: a dispatcher of its organisation watches the caller (VIEWER). */
-export const handler = httpHandler('createInviteSession', async ({ params, caller }) => {
+export const handler = httpHandler('createInviteSession', async (req) => {
+  const { params, caller } = req;
   const item = await getOrgInvite(params.inviteId!, caller.orgId!);
   if (!isActive(item)) throw inactiveProblem(item);
   const session = await mintViewerSession(
     {
       channelArn: item.channelArn,
-      callerSub: caller.sub,
+      origin: originOf(req),
       roleArn: VIEWER_ROLE_ARN,
       subject: `invite#${item.inviteId}`,
     },

@@ -37,7 +37,7 @@ import { handlerResources as defaultHandlerResources, type HandlerResources } fr
 import { toModelSchema } from '../json-schema';
 import { pascalCase } from '../naming';
 import type { PhotosBucket } from './photos-bucket';
-import { SightlineFunction } from './sightline-function';
+import { SightlineFunction, type DeviceShadows } from './sightline-function';
 import type { Sms } from './sms';
 
 export interface ApiProps {
@@ -80,6 +80,8 @@ export interface ApiProps {
   readonly sms?: Sms;
   /** The caller photos' bucket, for handlers that sign uploads or downloads. */
   readonly photos?: PhotosBucket;
+  /** The fleet's shadows, for handlers that read or update them. */
+  readonly deviceShadows?: DeviceShadows;
 }
 
 /** The stage name, part of every API URL. */
@@ -233,7 +235,12 @@ export class Api extends Construct {
       // The web client's origin is also where invite links point (`<WEB_URL>/c/#<token>`).
       environment: { ALLOWED_ORIGIN: props.webOrigin, WEB_URL: props.webOrigin },
     });
-    return fn.applyResources(needs, { tables: props.tables, sms: props.sms, photos: props.photos });
+    return fn.applyResources(needs, {
+      tables: props.tables,
+      sms: props.sms,
+      photos: props.photos,
+      deviceShadows: props.deviceShadows,
+    });
   }
 
   private addRoute(operationId: OperationId, route: RouteSpec, fn: SightlineFunction): Method {

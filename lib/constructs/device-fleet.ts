@@ -12,7 +12,7 @@ import {
 import { CfnPermission } from 'aws-cdk-lib/aws-lambda';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { PRESENCE_RULE_SQL, REGISTRATION_RULE_SQL } from '../../lambda/contract/iot-events';
+import { PRESENCE_RULE_SQL, REFUSAL_RULE_SQL, REGISTRATION_RULE_SQL } from '../../lambda/contract/iot-events';
 import {
   claimPolicy,
   devicePolicy,
@@ -25,13 +25,15 @@ import {
 import { deploymentChannels, type DeploymentScope } from '../../lambda/core/kvs-policies';
 import type { LogLevel, LogRetentionDays } from '../config';
 import { ClaimCertificate } from './claim-certificate';
-import { SightlineFunction } from './sightline-function';
+import { SightlineFunction, type DeviceShadows } from './sightline-function';
 
 export interface DeviceFleetProps {
   /** The deployment's stage: IoT names are account-wide, so they carry it. */
   readonly stage: string;
   /** The device registry the hook checks and the rules' handlers update. */
   readonly devicesTable: ITable;
+  /** Where camera refusals of unvouched viewers are recorded. */
+  readonly auditTable: ITable;
   readonly logRetentionDays: LogRetentionDays;
   readonly logLevel?: LogLevel;
   /**
@@ -67,6 +69,9 @@ export class DeviceFleet extends Construct {
   public readonly registered: SightlineFunction;
   public readonly presence: SightlineFunction;
   public readonly teardown: SightlineFunction;
+  public readonly refusals: SightlineFunction;
+  /** The fleet's shadows, for the handlers that read and update them. */
+  public readonly shadows: DeviceShadows;
 
   constructor(scope: Construct, id: string, props: DeviceFleetProps) {
     super(scope, id);
@@ -225,6 +230,15 @@ export class DeviceFleet extends Construct {
     }).useTable(props.devicesTable, 'devices', 'readWrite');
     const presenceRule = this.rule('PresenceRule', 'presence', PRESENCE_RULE_SQL, this.presence, props.stage);
 
+    // Refusals: a camera refused a viewer whose fingerprint no live session published.
+    this.refusals = new SightlineFunction(this, 'DeviceRefusals', {
+      handler: 'device-refusal',
+      description: 'Sightline: records viewers that cameras refused',
+      ...logs,
+    }).useTable(props.auditTable, 'audit', 'append');
+    const refusalRule = this.rule('RefusalRule', 'refusals', REFUSAL_RULE_SQL, this.refusals, props.stage);
+    this.shadows = { dataEndpoint: this.claim.dataEndpoint, thingsArn: iotArn(where, 'thing/*') };
+
     // Teardown: on stack deletion, the things, certificates and channels devices brought.
     this.teardown = new SightlineFunction(this, 'Teardown', {
       handler: 'fleet-teardown',
@@ -291,7 +305,7 @@ export class DeviceFleet extends Construct {
       this.teardown,
       props.devicesTable,
     );
-    for (const beforeTeardown of [this.template, registrationRule, presenceRule]) {
+    for (const beforeTeardown of [this.template, registrationRule, presenceRule, refusalRule]) {
       beforeTeardown.node.addDependency(teardown);
     }
   }

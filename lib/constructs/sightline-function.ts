@@ -32,6 +32,14 @@ export interface HandlerDependencies {
   readonly tables: Readonly<Record<TableKey, ITable>>;
   readonly sms?: Sms;
   readonly photos?: PhotosBucket;
+  readonly deviceShadows?: DeviceShadows;
+}
+
+/** Where the fleet's shadows are: the account's IoT data endpoint (host) and its things' ARNs. */
+export interface DeviceShadows {
+  readonly dataEndpoint: string;
+  /** `arn:…:iot:<region>:<account>:thing/*` */
+  readonly thingsArn: string;
 }
 
 const REPO_ROOT = join(__dirname, '..', '..');
@@ -188,6 +196,9 @@ export class SightlineFunction extends Construct {
     if (needs.signsPhotoUploads)
       this.signPhotoUploads(need(deps.photos, 'signsPhotoUploads: a photos bucket'));
     if (needs.readsPhotos) this.readPhotos(need(deps.photos, 'readsPhotos: a photos bucket'));
+    if (needs.deviceShadows) {
+      this.useDeviceShadows(need(deps.deviceShadows, 'deviceShadows: the fleet'), needs.deviceShadows);
+    }
     return this;
   }
 
@@ -312,6 +323,35 @@ export class SightlineFunction extends Construct {
   /** Lets the handler sign photo downloads (presigned GET) under `invites/`, and read nothing else. */
   public readPhotos(photos: PhotosBucket): this {
     this.usePhotos(photos, ['s3:GetObject'], 'sign photo downloads (presigned GET)');
+    return this;
+  }
+
+  /**
+   * Lets the handler read (and with `readWrite` update) the classic shadow of the fleet's things
+   * through the IoT data plane, at the account's own endpoint (`IOT_DATA_ENDPOINT`).
+   */
+  public useDeviceShadows(shadows: DeviceShadows, access: 'read' | 'readWrite'): this {
+    const actions =
+      access === 'read' ? ['iot:GetThingShadow'] : ['iot:GetThingShadow', 'iot:UpdateThingShadow'];
+    this.role.addToPrincipalPolicy(new PolicyStatement({ actions, resources: [shadows.thingsArn] }));
+    this.fn.addEnvironment('IOT_DATA_ENDPOINT', `https://${shadows.dataEndpoint}`);
+    NagSuppressions.addResourceSuppressions(
+      this.role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'Cameras name their things (serials) when they provision, so no thing is known at deploy time; the handler reaches a thing only after checking the caller owns its device.',
+          appliesTo: [
+            {
+              regex:
+                '/^Resource::arn:<AWS::Partition>:iot:[a-z0-9-]+:(?:[0-9]{12}|<AWS::AccountId>):thing\\/\\*$/',
+            },
+          ],
+        },
+      ],
+      true,
+    );
     return this;
   }
 

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import {
   PRESENCE_RULE_SQL,
+  REFUSAL_RULE_SQL,
   REGISTRATION_RULE_SQL,
   type PreProvisioningHookEvent,
   type PreProvisioningHookResult,
@@ -115,6 +116,7 @@ export async function startLocalIot(options: LocalIotOptions): Promise<LocalIot>
   const rules = [
     { name: 'device-presence', rule: parseRule(PRESENCE_RULE_SQL) },
     { name: 'device-registered', rule: parseRule(REGISTRATION_RULE_SQL) },
+    { name: 'device-refusal', rule: parseRule(REFUSAL_RULE_SQL) },
   ].map(({ name, rule }) => ({ name, rule, invoke: load<Record<string, unknown>, unknown>(name) }));
 
   function fireRules(topic: string, message: Record<string, unknown>): void {

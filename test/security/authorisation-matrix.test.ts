@@ -322,6 +322,14 @@ beforeAll(async () => {
       .status,
   ).toBe(204);
   expect((await ended.caller.call('endCitizenSession', ended.token)).status).toBe(204);
+  // A viewing session of invite X, for the session routes: another owner or organisation must not
+  // reach it even by its real client id.
+  const minted = await api('createInviteSession', {
+    token: dispatcherA.idToken,
+    params: { inviteId: x.invite.inviteId },
+  });
+  expect(minted.status).toBe(201);
+  const { clientId } = minted.json() as { clientId: string };
   // Expired: its lifetime is over.
   const { ddb } = await import('../../lambda/core/clients');
   await ddb.send(
@@ -350,7 +358,7 @@ beforeAll(async () => {
     orphanDispatcher,
     orgClaimOnly,
     accessTokenA: await accessToken(ownerA),
-    params: { deviceId: device.serial, inviteId: x.invite.inviteId, photoId: photo.photoId },
+    params: { deviceId: device.serial, inviteId: x.invite.inviteId, photoId: photo.photoId, clientId },
     callerX: x.caller,
     tokenX: x.token,
     tokenY: y.token,

@@ -95,6 +95,7 @@ test('the owner gets 201 and a contract Session minted with the configured viewe
   );
   expect(mockServices.audit).toHaveBeenCalledWith(
     expect.objectContaining({ subject: 'device#SL-0001', action: 'session.minted', actor: OWNER }),
+    expect.objectContaining({ subject: 'device#SL-0001', sub: OWNER, clientId: session.clientId }),
   );
 });
 

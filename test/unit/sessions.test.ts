@@ -184,7 +184,12 @@ describe('minting a viewer session', () => {
     return services;
   }
 
-  const input = { channelArn: CHANNEL, callerSub: SUB, roleArn: ROLE, subject: 'device#SL-0001' };
+  const input = {
+    channelArn: CHANNEL,
+    origin: { sub: SUB, email: 'owner@example.com', userAgent: 'Test/1.0', sourceIp: '192.0.2.7' },
+    roleArn: ROLE,
+    subject: 'device#SL-0001',
+  };
 
   test('returns a contract Session with role VIEWER and everything needed to connect', async () => {
     const services = fakeServices();
@@ -222,15 +227,26 @@ describe('minting a viewer session', () => {
     expect(services.getIceServers).toHaveBeenCalledWith(ENDPOINTS.https, CHANNEL, expect.any(String));
   });
 
-  test('audits the mint with who, which device and which channel', async () => {
+  test('audits the mint with who, which device and which channel, and records the session', async () => {
     const services = fakeServices();
     const session = await mintViewerSession(input, services, new EndpointCache());
-    expect(services.audit).toHaveBeenCalledWith({
-      subject: 'device#SL-0001',
-      action: 'session.minted',
-      actor: SUB,
-      detail: { channel: CHANNEL, role: 'VIEWER', clientId: session.clientId },
-    });
+    expect(services.audit).toHaveBeenCalledWith(
+      {
+        subject: 'device#SL-0001',
+        action: 'session.minted',
+        actor: SUB,
+        detail: { channel: CHANNEL, role: 'VIEWER', clientId: session.clientId },
+      },
+      expect.objectContaining({
+        subject: 'device#SL-0001',
+        clientId: session.clientId,
+        sub: SUB,
+        mintedBy: 'owner@example.com',
+        expiresAt: '2030-01-01T00:15:00.000Z',
+        userAgent: 'Test/1.0',
+        sourceIp: '192.0.2.7',
+      }),
+    );
     expect(calls.indexOf('audit')).toBeGreaterThan(calls.indexOf('assumeRole'));
   });
 

@@ -33,7 +33,12 @@ export async function fuzzFixtures(): Promise<FuzzFixtures> {
     owner,
     dispatcher,
     device,
-    params: { deviceId: device.serial, inviteId: invite.inviteId, photoId: 'ph_AAAAAAAAAAAAAAAAAAAA' },
+    params: {
+      deviceId: device.serial,
+      inviteId: invite.inviteId,
+      photoId: 'ph_AAAAAAAAAAAAAAAAAAAA',
+      clientId: 'viewer-AAAAAAAAAAAAAAAAAAAAAA',
+    },
     linkToken: token,
     markers: [owner.sub, dispatcher.sub, device.serial, org.orgId, invite.inviteId],
   };
