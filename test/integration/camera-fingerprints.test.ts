@@ -1,10 +1,6 @@
 import wrtc from '@roamhq/wrtc';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  GetThingShadowCommand,
-  IoTDataPlaneClient,
-  UpdateThingShadowCommand,
-} from '@aws-sdk/client-iot-data-plane';
+import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import {
   DescribeSignalingChannelCommand,
   GetSignalingChannelEndpointCommand,
@@ -20,7 +16,7 @@ import type { PersistedState } from '../../device/agent/state';
 import { localAgentConfig } from '../../local/live';
 import { ADMIN, closeSignaling, installTrustingWebSocket, openSignaling, sdkConfig } from '../support/aws';
 import { agent as httpsAgent, newDevice, outputs } from '../support/cloud';
-import { eventually } from '../support/iot';
+import { allowViewer, eventually } from '../support/iot';
 import { REPO_ROOT, TEST_STATE_DIR } from '../support/paths';
 
 /**
@@ -64,12 +60,7 @@ async function shadow(): Promise<Shadow> {
   return JSON.parse(Buffer.from(got.payload!).toString('utf8')) as Shadow;
 }
 
-async function allow(clientId: string, fingerprint: string | null): Promise<void> {
-  const payload = { state: { desired: { viewers: { [clientId]: fingerprint } } } };
-  await iotData.send(
-    new UpdateThingShadowCommand({ thingName, payload: Buffer.from(JSON.stringify(payload)) }),
-  );
-}
+const allow = (clientId: string, fingerprint: string | null) => allowViewer(thingName, clientId, fingerprint);
 
 /** A Node viewer: its offer (with its fingerprint) and its open signaling client. */
 async function viewer(clientId: string): Promise<{

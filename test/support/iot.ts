@@ -1,11 +1,13 @@
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
+import { IoTDataPlaneClient, UpdateThingShadowCommand } from '@aws-sdk/client-iot-data-plane';
 import mqtt, { type MqttClient } from 'mqtt';
 import { webcrypto } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { provisioningClientId } from '../../lambda/contract/iot-events';
-import { outputs } from './cloud';
+import { ADMIN, sdkConfig } from './aws';
+import { agent, outputs } from './cloud';
 
 /**
  * Driving the local cloud's AWS IoT as a device does: mqtt.js over TLS with a certificate, the
@@ -205,4 +207,23 @@ export async function eventually<T>(check: () => Promise<T | undefined | false>,
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+let iotData: IoTDataPlaneClient | undefined;
+
+/**
+ * Allows a viewer on a camera as the cloud does when the viewer publishes its fingerprint
+ * (`desired.viewers[clientId] = fingerprint`, null to end it), through the IoT data plane. A
+ * camera answers only the offers whose fingerprint is there.
+ */
+export async function allowViewer(
+  thingName: string,
+  clientId: string,
+  fingerprint: string | null,
+): Promise<void> {
+  iotData ??= new IoTDataPlaneClient(sdkConfig(agent, ADMIN, outputs.awsEndpoints['iot-data-plane']!));
+  const payload = { state: { desired: { viewers: { [clientId]: fingerprint } } } };
+  await iotData.send(
+    new UpdateThingShadowCommand({ thingName, payload: Buffer.from(JSON.stringify(payload)) }),
+  );
 }
