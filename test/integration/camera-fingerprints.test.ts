@@ -205,6 +205,35 @@ test('a viewer whose fingerprint the cloud does not hold gets no answer, and the
   expect((await shadow()).state.reported?.fingerprints?.[clientId]).toBeUndefined();
 
   // The thing's refusal topic feeds the refusal rule, which records it for the device.
+  expect(await refusalOf(clientId)).toMatchObject({
+    clientId,
+    fingerprint: v.fingerprint,
+    reason: 'unpublished',
+  });
+});
+
+test('a viewer whose session ended is refused when it offers again', async () => {
+  const clientId = newClientId();
+  const first = await viewer(clientId);
+  await allow(clientId, first.fingerprint);
+  const answered = answerWithin(first.signaling, 10_000);
+  first.signaling.sendSdpOffer(first.offer as RTCSessionDescription);
+  expect((await answered)?.type).toBe('answer');
+
+  await allow(clientId, null);
+  const again = await viewer(clientId);
+  const second = answerWithin(again.signaling, 4000);
+  again.signaling.sendSdpOffer(again.offer as RTCSessionDescription);
+  expect(await second).toBeNull();
+  expect(await refusalOf(clientId)).toMatchObject({
+    clientId,
+    fingerprint: again.fingerprint,
+    reason: 'ended',
+  });
+});
+
+/** The audit record of the camera's refusal of `clientId`, as its topic rule writes it. */
+async function refusalOf(clientId: string): Promise<Record<string, unknown>> {
   const { ddb } = await import('../../lambda/core/clients');
   const record = await eventually(async () => {
     const items = (
@@ -224,5 +253,5 @@ test('a viewer whose fingerprint the cloud does not hold gets no answer, and the
   }, 10_000).catch((err: Error) => {
     throw new Error(`${err.message}: no refusal recorded\n${cameraOutput.join('').slice(-3000)}`);
   });
-  expect(record.detail).toMatchObject({ clientId, fingerprint: v.fingerprint, reason: 'unpublished' });
-});
+  return record.detail as Record<string, unknown>;
+}
