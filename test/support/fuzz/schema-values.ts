@@ -34,7 +34,11 @@ interface Atom {
 const PRINTABLE: [number, number] = [0x20, 0x7e];
 
 /** Parses the regular-expression subset the contract's patterns use into atoms. */
-export function parsePattern(pattern: string): Atom[] {
+export function parsePattern(source: string): Atom[] {
+  // A group repeated a fixed number of times, `(…){n}`, is spelled out (the fingerprint pattern).
+  const pattern = source.replace(/\(([^()|]*)\)\{(\d+)\}/g, (_, body: string, n: string) =>
+    body.repeat(Number(n)),
+  );
   const atoms: Atom[] = [];
   let i = 0;
   const readEscape = (): number => {
