@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { buildAgent } from '../../device/build';
+import { fingerprintOf } from '../../lambda/contract/fingerprints';
 import type { PersistedState } from '../../device/agent/state';
 import { localAgentConfig } from '../../local/live';
 import {
@@ -20,6 +21,7 @@ import {
   sdkConfig,
 } from '../support/aws';
 import { agent as httpsAgent, newDevice, outputs, readDevice } from '../support/cloud';
+import { allowViewer } from '../support/iot';
 import { REPO_ROOT, TEST_STATE_DIR } from '../support/paths';
 
 /**
@@ -142,16 +144,19 @@ async function masterAnswers(thingName: string): Promise<boolean> {
       SingleMasterChannelEndpointConfiguration: { Protocols: ['WSS'], Role: 'VIEWER' },
     }),
   );
+  const clientId = `viewer-${Math.floor(random() * 1e9)}`;
   const viewer = await openSignaling({
     channelARN,
     channelEndpoint: endpoints.ResourceEndpointList![0]!.ResourceEndpoint!,
     credentials: ADMIN,
-    clientId: `viewer-${Math.floor(random() * 1e9)}`,
+    clientId,
   });
   const pc = new wrtc.RTCPeerConnection({ iceServers: [] }) as RTCPeerConnection;
   try {
     pc.addTransceiver('video', { direction: 'recvonly' });
     await pc.setLocalDescription(await pc.createOffer());
+    // The camera answers only a viewer the cloud vouched for, as publishing a fingerprint does.
+    await allowViewer(thingName, clientId, fingerprintOf(pc.localDescription!.sdp)!);
     const answered = next<[RTCSessionDescriptionInit]>(viewer, 'sdpAnswer', 10_000);
     viewer.sendSdpOffer(pc.localDescription!);
     const [answer] = await answered;
