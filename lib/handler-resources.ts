@@ -12,10 +12,11 @@ export interface HandlerResources {
   readonly indexes?: Partial<Record<TableKey, readonly string[]>>;
   /**
    * Mints KVS viewer sessions: the function gets a viewer role that only it may assume, limited
-   * to this deployment's channels (`SightlineFunction.mintViewerSessions`).
-   * @default false
+   * to this deployment's channels (`cameras`) or to invite channels alone (`invites`)
+   * (`SightlineFunction.mintViewerSessions`).
+   * @default none
    */
-  readonly mintsViewerSessions?: boolean;
+  readonly mintsViewerSessions?: 'cameras' | 'invites';
   /**
    * Mints KVS caller (master) sessions: the function gets a caller role that only it may assume,
    * limited to the master's actions on invite channels (`SightlineFunction.mintCallerSessions`).
@@ -74,7 +75,7 @@ export const handlerResources: Record<LiveHandler, HandlerResources> = {
   // Reads the device, mints with STS and KVS, and appends the audit record on its own.
   'create-device-session': {
     tables: { devices: 'read', sessions: 'readWrite', audit: 'append' },
-    mintsViewerSessions: true,
+    mintsViewerSessions: 'cameras',
   },
   // Fingerprint validation and "who is watching" (design.md §4): the session records, and the
   // camera's shadow, where the viewers it may accept are written and its own fingerprints read.
@@ -103,7 +104,7 @@ export const handlerResources: Record<LiveHandler, HandlerResources> = {
   },
   'create-invite-session': {
     tables: { invites: 'read', sessions: 'readWrite', audit: 'append' },
-    mintsViewerSessions: true,
+    mintsViewerSessions: 'invites',
   },
   'publish-invite-fingerprint': { tables: { invites: 'read', sessions: 'readWrite', audit: 'append' } },
   'end-invite-session': { tables: { invites: 'read', sessions: 'readWrite', audit: 'append' } },

@@ -122,14 +122,20 @@ export function sessionPolicyJson(policy: PolicyDocumentJson): string {
   return json;
 }
 
+/** Which channels a set of viewer sessions may reach: a function's ceiling. */
+export type ChannelReach = (scope: DeploymentScope) => string;
+
 /**
  * The viewer role's own policy: the ceiling of every viewer session, limited to the four viewer
- * actions on this deployment's channels.
+ * actions on this deployment's channels (or, for a dispatcher's, on invite channels only).
  */
-export function viewerRolePolicy(scope: DeploymentScope): PolicyDocumentJson {
+export function viewerRolePolicy(
+  scope: DeploymentScope,
+  channels: ChannelReach = deploymentChannels,
+): PolicyDocumentJson {
   return {
     Version: '2012-10-17',
-    Statement: [{ Effect: 'Allow', Action: [...VIEWER_ACTIONS], Resource: deploymentChannels(scope) }],
+    Statement: [{ Effect: 'Allow', Action: [...VIEWER_ACTIONS], Resource: channels(scope) }],
   };
 }
 
@@ -138,12 +144,16 @@ export function viewerRolePolicy(scope: DeploymentScope): PolicyDocumentJson {
  * identity) and nothing else in STS, and look up endpoints and TURN servers of this deployment's
  * channels.
  */
-export function viewerMinterPolicy(scope: DeploymentScope, viewerRoleArn: string): PolicyDocumentJson {
+export function viewerMinterPolicy(
+  scope: DeploymentScope,
+  viewerRoleArn: string,
+  channels: ChannelReach = deploymentChannels,
+): PolicyDocumentJson {
   return {
     Version: '2012-10-17',
     Statement: [
       { Effect: 'Allow', Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'], Resource: viewerRoleArn },
-      { Effect: 'Allow', Action: [...MINTER_KVS_ACTIONS], Resource: deploymentChannels(scope) },
+      { Effect: 'Allow', Action: [...MINTER_KVS_ACTIONS], Resource: channels(scope) },
     ],
   };
 }

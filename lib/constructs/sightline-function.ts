@@ -189,7 +189,7 @@ export class SightlineFunction extends Construct {
         throw new Error(`Handler ${this.handlerName} is ${flag}, but the stack gave none`);
       return what;
     };
-    if (needs.mintsViewerSessions) this.mintViewerSessions();
+    if (needs.mintsViewerSessions) this.mintViewerSessions(needs.mintsViewerSessions);
     if (needs.mintsCallerSessions) this.mintCallerSessions();
     if (needs.managesInviteChannels) this.manageInviteChannels();
     if (needs.sendsSms) this.sendSms(need(deps.sms, 'sendsSms: SMS resources'));
@@ -240,19 +240,20 @@ export class SightlineFunction extends Construct {
    * and no other, and may look up endpoints and TURN servers of this deployment's channels. The
    * role's ARN goes in `VIEWER_ROLE_ARN`. The policies are the ones of `lambda/core/kvs-policies.ts`.
    */
-  public mintViewerSessions(): Role {
+  public mintViewerSessions(reach: 'cameras' | 'invites' = 'cameras'): Role {
+    // A dispatcher's sessions only ever watch invites: their ceiling leaves out every camera.
+    const channels = reach === 'invites' ? inviteChannels : deploymentChannels;
+    const which = reach === 'invites' ? 'invite channels' : "this deployment's channels";
     this.viewerRole ??= this.sessionRole({
       id: 'ViewerRole',
       policyName: 'Viewer',
       kind: 'viewer',
       env: 'VIEWER_ROLE_ARN',
-      rolePolicy: viewerRolePolicy,
-      minterPolicy: viewerMinterPolicy,
-      channels: deploymentChannels,
-      reason:
-        "The viewer role is the ceiling of every viewer session: the four viewer actions on this deployment's channels (channel ARNs end in a creation time, and channels come and go with devices and invites). Each session's policy names its one channel ARN.",
-      minterReason:
-        "Minting a session on any of this deployment's channels needs that channel's endpoints and TURN servers (GetSignalingChannelEndpoint, GetIceServerConfig only); channels come and go with devices and invites.",
+      rolePolicy: (scope) => viewerRolePolicy(scope, channels),
+      minterPolicy: (scope, roleArn) => viewerMinterPolicy(scope, roleArn, channels),
+      channels,
+      reason: `The viewer role is the ceiling of every viewer session: the four viewer actions on ${which} (channel ARNs end in a creation time, and channels come and go with devices and invites). Each session's policy names its one channel ARN.`,
+      minterReason: `Minting a session on any of ${which} needs that channel's endpoints and TURN servers (GetSignalingChannelEndpoint, GetIceServerConfig only); channels come and go with devices and invites.`,
     });
     return this.viewerRole;
   }

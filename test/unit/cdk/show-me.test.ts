@@ -49,7 +49,7 @@ const fixtureResources: Record<string, HandlerResources> = {
   // as create-citizen-photo
   'unbind-device': { tables: {}, signsPhotoUploads: true },
   // as get-invite and create-invite-session
-  'create-device-session': { tables: {}, readsPhotos: true, mintsViewerSessions: true },
+  'create-device-session': { tables: {}, readsPhotos: true, mintsViewerSessions: 'cameras' },
 };
 const fixtureScheduled: Record<string, ScheduledHandlerResources> = {
   // as expire-invites

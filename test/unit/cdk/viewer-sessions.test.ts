@@ -45,10 +45,10 @@ function functionId(handler: string): string {
 function roleIdOf(handler: string): string {
   return roleOfFunction(resources, functionId(handler));
 }
-function viewerRoleId(): string {
+function viewerRoleId(handler = 'create-device-session'): string {
   const ids = Object.keys(
     template.findResources('AWS::IAM::Role', {
-      Properties: { Description: 'KVS viewer sessions minted by the create-device-session handler' },
+      Properties: { Description: `KVS viewer sessions minted by the ${handler} handler` },
     }),
   );
   expect(ids).toHaveLength(1);
@@ -82,6 +82,26 @@ describe('the viewer role', () => {
       { Effect: 'Allow', Action: [...VIEWER_ACTIONS].sort(), Resource: DEPLOYMENT_CHANNELS },
     ]);
     expect(resources[viewerRoleId()]!.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  test("a dispatcher's viewer role reaches invite channels only, never a camera's", () => {
+    const statements = statementsOfRole(viewerRoleId('create-invite-session'));
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: [...VIEWER_ACTIONS].sort(),
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              `:kinesisvideo:${testConfig.region}:123456789012:channel/invite-*/*`,
+            ],
+          ],
+        },
+      },
+    ]);
   });
 
   test('viewer roles connect only as viewers, caller roles only as masters, and no handler role connects', () => {
