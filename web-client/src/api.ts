@@ -243,3 +243,13 @@ export function call<Op extends OperationId>(op: Op, ...args: CallArgs<Op>): Pro
   if (!defaultClient) throw new Error('configureApi() has not been called');
   return defaultClient.call(op, ...args);
 }
+
+/** Runs an API call and tells the page when it finds the person signed out; the error still throws. */
+export async function noticingSignOut<T>(run: () => Promise<T>, onUnauthorized: () => void): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'UNAUTHORIZED') onUnauthorized();
+    throw err;
+  }
+}

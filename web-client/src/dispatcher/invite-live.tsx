@@ -1,10 +1,10 @@
 import { useCallback, useId, useState } from 'react';
-import type { InviteStatus } from '../../../lambda/contract/types';
-import { ApiError, call } from '../api';
+import type { InviteStatus, PublishFingerprintRequest } from '../../../lambda/contract/types';
+import { ApiError, call, noticingSignOut } from '../api';
+import { LiveProblem } from '../live/live-problem';
 import { LiveStatsList } from '../live/live-stats-list';
 import { useLiveConnection } from '../live/use-live-connection';
 import type { LiveState } from '../live/viewer-connection';
-import { Message } from '../ui/message';
 import { dispatcherProblem } from './problems';
 
 const STATE_TEXT: Record<LiveState['kind'], string> = {
@@ -12,6 +12,8 @@ const STATE_TEXT: Record<LiveState['kind'], string> = {
   live: 'Live',
   reconnecting: 'Waiting for the caller’s video…',
   failed: 'Could not connect',
+  refused: 'Refused',
+  ended: 'Session ended',
 };
 
 /**
@@ -21,10 +23,13 @@ const STATE_TEXT: Record<LiveState['kind'], string> = {
 export function InviteLive({
   inviteId,
   status,
+  endedClientId,
   onUnauthorized,
 }: {
   inviteId: string;
   status: InviteStatus;
+  /** A session just ended on this page: the view stops if it is its own. */
+  endedClientId?: string;
   onUnauthorized: () => void;
 }) {
   const relayId = useId();
@@ -41,13 +46,23 @@ export function InviteLive({
       throw new Error(dispatcherProblem(err), { cause: err });
     }
   }, [inviteId, onUnauthorized]);
+  const publishFingerprint = useCallback(
+    (clientId: string, body: PublishFingerprintRequest) =>
+      noticingSignOut(
+        () => call('publishInviteSessionFingerprint', { params: { inviteId, clientId }, body }),
+        onUnauthorized,
+      ),
+    [inviteId, onUnauthorized],
+  );
   const { video, state, stats } = useLiveConnection({
     mintSession,
+    publishFingerprint,
     enabled: watching && !ended,
     relayOnly,
     // The caller may not have started yet: keep trying while the view is open.
     maxRetries: 40,
     answerTimeoutMs: 6000,
+    endedClientId,
   });
 
   return (
@@ -110,11 +125,7 @@ export function InviteLive({
         </div>
       ) : null}
       {ended ? <p className="muted">This invite has ended; there is no live video.</p> : null}
-      {watching && state.kind === 'failed' ? (
-        <Message kind="error" testId="invite-live-error">
-          {state.reason}
-        </Message>
-      ) : null}
+      {watching && !ended ? <LiveProblem state={state} source="caller" testId="invite-live-error" /> : null}
     </section>
   );
 }

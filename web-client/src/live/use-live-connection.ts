@@ -4,18 +4,26 @@ import { LiveConnection, type LiveConnectionOptions, type LiveState } from './vi
 
 /**
  * Watches a channel as VIEWER while `enabled`: the connection's state, the stream put on the
- * returned video element, and its stats read once a second. Turning it off, a new `mintSession`
- * or a relay change closes the peer connection and the signaling channel; keep `mintSession`
- * stable (useCallback) so a render alone does not reconnect.
+ * returned video element (once the sending side's fingerprint is verified), and its stats read
+ * once a second. Turning it off, a new `mintSession` or `publishFingerprint`, or a relay change
+ * closes the peer connection and the signaling channel; keep both functions stable (useCallback)
+ * so a render alone does not reconnect.
  */
 export function useLiveConnection({
   mintSession,
+  publishFingerprint,
   enabled = true,
   relayOnly,
   maxRetries,
   answerTimeoutMs,
-}: Omit<LiveConnectionOptions, 'onState' | 'onStream'> & { enabled?: boolean }) {
+  endedClientId,
+}: Omit<LiveConnectionOptions, 'onState' | 'onStream'> & {
+  enabled?: boolean;
+  /** A session just ended from this page (who is watching): if it is this view's, it stops. */
+  endedClientId?: string;
+}) {
   const video = useRef<HTMLVideoElement>(null);
+  const current = useRef<LiveConnection | undefined>(undefined);
   const [state, setState] = useState<LiveState>({ kind: 'connecting' });
   const [stats, setStats] = useState<LiveStats>({});
 
@@ -23,6 +31,7 @@ export function useLiveConnection({
     if (!enabled) return;
     const connection = new LiveConnection({
       mintSession,
+      publishFingerprint,
       onState: setState,
       onStream: (stream) => {
         if (video.current && video.current.srcObject !== stream) video.current.srcObject = stream;
@@ -31,6 +40,7 @@ export function useLiveConnection({
       maxRetries,
       answerTimeoutMs,
     });
+    current.current = connection;
     connection.start();
     let sample: Awaited<ReturnType<typeof readStats>>[1] | undefined;
     const timer = window.setInterval(() => {
@@ -44,10 +54,15 @@ export function useLiveConnection({
     return () => {
       window.clearInterval(timer);
       connection.close();
+      current.current = undefined;
       // The next connection starts from the beginning, not from this one's last state.
       setState({ kind: 'connecting' });
     };
-  }, [enabled, mintSession, relayOnly, maxRetries, answerTimeoutMs]);
+  }, [enabled, mintSession, publishFingerprint, relayOnly, maxRetries, answerTimeoutMs]);
+
+  useEffect(() => {
+    if (endedClientId) current.current?.sessionEnded(endedClientId);
+  }, [endedClientId]);
 
   return { video, state, stats };
 }

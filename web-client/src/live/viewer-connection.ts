@@ -1,18 +1,37 @@
 import { Role, SignalingClient } from 'amazon-kinesis-video-streams-webrtc';
-import type { Session } from '../../../lambda/contract/types';
+import { FINGERPRINT_REFETCH_MS, fingerprintOf } from '../../../lambda/contract/fingerprints';
+import type {
+  PublishFingerprintRequest,
+  PublishFingerprintResponse,
+  Session,
+} from '../../../lambda/contract/types';
+import { ApiError } from '../api';
 
 /** What the person sees of a live view's connection. */
 export type LiveState =
   | { kind: 'connecting' }
   | { kind: 'live' }
   | { kind: 'reconnecting'; attempt: number }
-  | { kind: 'failed'; reason: string };
+  | { kind: 'failed'; reason: string }
+  /** The answer's DTLS fingerprint is not the one the sending side published: someone else answered. */
+  | { kind: 'refused' }
+  /** The session was ended (by its owner or a dispatcher): no retry. */
+  | { kind: 'ended' };
 
 export interface LiveConnectionOptions {
   /** One API call: everything a viewer needs (credentials, channel, endpoints, ICE servers). */
   mintSession: () => Promise<Session>;
   onState: (state: LiveState) => void;
+  /** Called only once the sending side's DTLS fingerprint is verified. */
   onStream: (stream: MediaStream) => void;
+  /**
+   * Publishes this side's fingerprint for the session with this client id and reports what the
+   * master answered with (fingerprints.ts): the device's or the invite's fingerprint route.
+   */
+  publishFingerprint: (
+    clientId: string,
+    body: PublishFingerprintRequest,
+  ) => Promise<PublishFingerprintResponse>;
   /** Relay-only ICE, so the far side never learns this side's addresses. */
   relayOnly?: boolean;
   /** Attempts before giving up (default 5); a caller who has not started yet needs more. */
@@ -36,15 +55,36 @@ export function offersRelay(session: Session): boolean {
 /** Renew credentials this long before they expire, so a reconnect never uses stale ones. */
 const RENEW_BEFORE_MS = 60_000;
 
+/** Whether an error says the viewing session was ended (410 SESSION_ENDED). */
+export function isSessionEnded(err: unknown): boolean {
+  return err instanceof ApiError && err.code === 'SESSION_ENDED';
+}
+
+const wait = (ms: number) => new Promise((resolve) => window.setTimeout(resolve, ms));
+
+/** What this side published for one offer, and what the master published for this viewer then. */
+interface Published {
+  fingerprint: string;
+  peerFingerprint?: string;
+}
+
 /**
- * A viewer's connection to one channel (a device's or an invite's): one API call, then the KVS SignalingClient as VIEWER
- * and an RTCPeerConnection. It reconnects with backoff when signaling or the peer connection
- * drops, and renews its credentials before they expire.
+ * A viewer's connection to one channel (a device's or an invite's): one API call, then the KVS
+ * SignalingClient as VIEWER and an RTCPeerConnection. It reconnects with backoff when signaling or
+ * the peer connection drops, and renews its credentials before they expire.
+ *
+ * DTLS fingerprints (fingerprints.ts): each minted session has one certificate; its fingerprint is
+ * published before the offer goes out, and the answer's fingerprint must be the one the sending
+ * side published for this viewer. Until it is, the picture is neither shown nor called live; when
+ * it is not, the connection is dropped for good: whoever answered holds signaling credentials but
+ * is not the camera or caller the platform vouched for.
  */
 export class LiveConnection {
   private signaling?: SignalingClient;
   private pc?: RTCPeerConnection;
   private session?: Session;
+  /** One DTLS certificate per minted session, so its fingerprint stays the published one. */
+  private readonly certificates = new WeakMap<Session, Promise<RTCCertificate>>();
   private renewTimer?: number;
   private retryTimer?: number;
   private answerTimer?: number;
@@ -70,6 +110,14 @@ export class LiveConnection {
     this.teardown();
   }
 
+  /**
+   * The session with this client id was ended from this page (who is watching): stop at once
+   * rather than wait for the sending side to drop the connection.
+   */
+  sessionEnded(clientId: string): void {
+    if (this.session?.clientId === clientId) this.stop({ kind: 'ended' });
+  }
+
   private get maxRetries(): number {
     return this.options.maxRetries ?? MAX_RETRIES;
   }
@@ -77,8 +125,11 @@ export class LiveConnection {
   private async connect(): Promise<void> {
     try {
       const session = await this.freshSession();
+      const { clientId } = session;
+      if (!clientId) throw new Error('The session names no viewer.');
+      const certificate = await this.certificateFor(session);
       if (this.closed) return;
-      this.open(session);
+      this.open(session, clientId, certificate);
     } catch (err) {
       this.retry(err instanceof Error ? err.message : String(err));
     }
@@ -92,6 +143,19 @@ export class LiveConnection {
       this.scheduleRenewal(this.session);
     }
     return this.session;
+  }
+
+  private certificateFor(session: Session): Promise<RTCCertificate> {
+    let certificate = this.certificates.get(session);
+    if (!certificate) {
+      const params: EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' };
+      certificate = RTCPeerConnection.generateCertificate(params).catch((err: unknown) => {
+        this.certificates.delete(session);
+        throw err;
+      });
+      this.certificates.set(session, certificate);
+    }
+    return certificate;
   }
 
   private scheduleRenewal(session: Session): void {
@@ -112,22 +176,22 @@ export class LiveConnection {
     );
   }
 
-  private open(session: Session): void {
+  private open(session: Session, clientId: string, certificate: RTCCertificate): void {
     this.teardown();
     if (this.options.relayOnly && !offersRelay(session)) {
       // Without a TURN server, relay-only ICE has no candidate at all: say so instead of retrying.
-      this.closed = true;
-      this.options.onState({ kind: 'failed', reason: NO_RELAY });
+      this.stop({ kind: 'failed', reason: NO_RELAY });
       return;
     }
     const pc = new RTCPeerConnection({
       iceServers: session.iceServers as RTCIceServer[],
       iceTransportPolicy: this.options.relayOnly ? 'relay' : 'all',
+      certificates: [certificate],
     });
     const signaling = new SignalingClient({
       channelARN: session.channelArn,
       channelEndpoint: session.endpoints.wss,
-      clientId: session.clientId,
+      clientId,
       role: Role.VIEWER,
       region: session.region,
       credentials: session.credentials,
@@ -135,23 +199,45 @@ export class LiveConnection {
     });
     this.pc = pc;
     this.signaling = signaling;
+    let published: Published | undefined;
+    let answered = false;
+    let verified = false;
+    let stream: MediaStream | undefined;
+    // The picture and "live" wait for the fingerprint check, whichever comes last.
+    const showIfVerified = () => {
+      if (pc !== this.pc || !verified) return;
+      if (stream) this.options.onStream(stream);
+      if (pc.connectionState === 'connected') {
+        this.attempt = 0;
+        this.options.onState({ kind: 'live' });
+      }
+    };
 
     pc.addTransceiver('video', { direction: 'recvonly' });
     pc.addTransceiver('audio', { direction: 'recvonly' });
     pc.ontrack = (event) => {
-      const [stream] = event.streams;
-      this.options.onStream(stream ?? new MediaStream([event.track]));
+      stream = event.streams[0] ?? new MediaStream([event.track]);
+      showIfVerified();
     };
+    // Candidates wait for the offer, which waits for the fingerprint to be published.
+    const pending: RTCIceCandidate[] = [];
     pc.onicecandidate = ({ candidate }) => {
-      if (candidate) signaling.sendIceCandidate(candidate);
+      if (!candidate) return;
+      if (published) signaling.sendIceCandidate(candidate);
+      else pending.push(candidate);
     };
     pc.onconnectionstatechange = () => {
       if (pc !== this.pc) return;
-      if (pc.connectionState === 'connected') {
-        this.attempt = 0;
-        this.options.onState({ kind: 'live' });
-      } else if (pc.connectionState === 'failed') {
-        this.retry('The video connection failed.');
+      if (pc.connectionState === 'connected') showIfVerified();
+      else if (pc.connectionState === 'failed') this.retry('The video connection failed.');
+      else if (pc.connectionState === 'disconnected' && published) {
+        // The sending side drops a viewer whose session was ended: ask, rather than wait for
+        // the connection to fail. Publishing the same fingerprint again changes nothing.
+        this.options
+          .publishFingerprint(clientId, { fingerprint: published.fingerprint })
+          .catch((err: unknown) => {
+            if (isSessionEnded(err)) this.fail(pc, err);
+          });
       }
     };
     signaling.on('open', () => {
@@ -165,11 +251,34 @@ export class LiveConnection {
       }
       void (async () => {
         await pc.setLocalDescription(await pc.createOffer());
-        if (pc.localDescription) signaling.sendSdpOffer(pc.localDescription);
-      })().catch((err: Error) => this.retry(err.message));
+        const offer = pc.localDescription;
+        const fingerprint = offer ? fingerprintOf(offer.sdp) : null;
+        if (!offer || !fingerprint) throw new Error('This browser gave the video connection no fingerprint.');
+        // Published before the offer goes out, so the sending side can check it.
+        const answer = await this.options.publishFingerprint(clientId, { fingerprint });
+        if (pc !== this.pc) return;
+        published = { fingerprint, peerFingerprint: answer.peerFingerprint };
+        signaling.sendSdpOffer(offer);
+        for (const candidate of pending.splice(0)) signaling.sendIceCandidate(candidate);
+      })().catch((err: unknown) => this.fail(pc, err));
     });
     signaling.on('sdpAnswer', (answer: RTCSessionDescriptionInit) => {
+      // Only the first answer to this connection's offer counts.
+      if (!published || answered) return;
+      answered = true;
+      // Applied at once so ICE and DTLS proceed while the fingerprint is checked.
       void pc.setRemoteDescription(answer).catch((err: Error) => this.retry(err.message));
+      this.verify(clientId, published, answer)
+        .then((ok) => {
+          if (pc !== this.pc) return;
+          if (!ok) {
+            this.stop({ kind: 'refused' });
+            return;
+          }
+          verified = true;
+          showIfVerified();
+        })
+        .catch((err: unknown) => this.fail(pc, err));
     });
     signaling.on('iceCandidate', (candidate: RTCIceCandidateInit) => {
       void pc.addIceCandidate(candidate).catch(() => undefined);
@@ -182,6 +291,45 @@ export class LiveConnection {
     });
     signaling.on('error', () => undefined); // 'close' follows and decides.
     signaling.open();
+  }
+
+  /**
+   * Whether the answer's fingerprint is the one the sending side published for this viewer:
+   * at once, or after reporting it (the sending side may have published since), or after one
+   * refetch; that last report is final, and the server audits a mismatch.
+   */
+  private async verify(
+    clientId: string,
+    published: Published,
+    answer: RTCSessionDescriptionInit,
+  ): Promise<boolean> {
+    const observed = fingerprintOf(answer.sdp ?? '');
+    const { fingerprint } = published;
+    if (!observed) {
+      // An answer without a fingerprint cannot be checked: a mismatch, reported as final.
+      await this.options.publishFingerprint(clientId, { fingerprint, final: true });
+      return false;
+    }
+    if (observed === published.peerFingerprint) return true;
+    const again = await this.options.publishFingerprint(clientId, { fingerprint, observed });
+    if (again.match === true) return true;
+    await wait(FINGERPRINT_REFETCH_MS);
+    const last = await this.options.publishFingerprint(clientId, { fingerprint, observed, final: true });
+    return last.match === true;
+  }
+
+  /** An error of this attempt: an ended session stops for good, anything else retries. */
+  private fail(pc: RTCPeerConnection, err: unknown): void {
+    if (pc !== this.pc) return;
+    if (isSessionEnded(err)) this.stop({ kind: 'ended' });
+    else this.retry(err instanceof Error ? err.message : String(err));
+  }
+
+  /** Stops without retrying and says why. */
+  private stop(state: LiveState): void {
+    if (this.closed) return;
+    this.close();
+    this.options.onState(state);
   }
 
   private retry(reason: string): void {

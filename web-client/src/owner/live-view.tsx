@@ -1,7 +1,7 @@
 import { useCallback } from 'react';
-import type { Device } from '../../../lambda/contract/types';
-import { ApiError, call } from '../api';
-import { Message } from '../ui/message';
+import type { Device, PublishFingerprintRequest } from '../../../lambda/contract/types';
+import { ApiError, call, noticingSignOut } from '../api';
+import { LiveProblem } from '../live/live-problem';
 import type { LiveState } from '../live/viewer-connection';
 import { LiveStatsList } from '../live/live-stats-list';
 import { useLiveConnection } from '../live/use-live-connection';
@@ -11,15 +11,20 @@ const STATE_TEXT: Record<LiveState['kind'], string> = {
   live: 'Live',
   reconnecting: 'Reconnecting…',
   failed: 'Could not connect',
+  refused: 'Refused',
+  ended: 'Session ended',
 };
 
 /** A device's live picture, its connection state and a small stats overlay. */
 export function LiveView({
   device,
+  endedClientId,
   onClose,
   onUnauthorized,
 }: {
   device: Device;
+  /** A session just ended on this page: the view stops if it is its own. */
+  endedClientId?: string;
   onClose: () => void;
   onUnauthorized: () => void;
 }) {
@@ -31,8 +36,17 @@ export function LiveView({
       throw new Error(sessionProblem(err), { cause: err });
     }
   }, [device.deviceId, onUnauthorized]);
+  const publishFingerprint = useCallback(
+    (clientId: string, body: PublishFingerprintRequest) =>
+      noticingSignOut(
+        () =>
+          call('publishDeviceSessionFingerprint', { params: { deviceId: device.deviceId, clientId }, body }),
+        onUnauthorized,
+      ),
+    [device.deviceId, onUnauthorized],
+  );
   // Leaving the page closes the peer connection and the signaling channel.
-  const { video, state, stats } = useLiveConnection({ mintSession });
+  const { video, state, stats } = useLiveConnection({ mintSession, publishFingerprint, endedClientId });
 
   return (
     <section className="live-view card" aria-label={`Live view of ${device.name}`} data-testid="live-view">
@@ -52,11 +66,7 @@ export function LiveView({
           <LiveStatsList stats={stats} detail testId="live-stats" pathTestId="live-path" />
         ) : null}
       </div>
-      {state.kind === 'failed' ? (
-        <Message kind="error" testId="live-error">
-          {state.reason}
-        </Message>
-      ) : null}
+      <LiveProblem state={state} source="camera" testId="live-error" />
     </section>
   );
 }

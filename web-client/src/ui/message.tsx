@@ -4,10 +4,13 @@ import type { ReactNode } from 'react';
 export function Message({
   kind,
   testId,
+  reason,
   children,
 }: {
   kind: 'error' | 'notice';
   testId?: string;
+  /** What the message is about, for tests (`data-reason`). */
+  reason?: string;
   children: ReactNode;
 }) {
   return (
@@ -15,6 +18,7 @@ export function Message({
       className={`message message-${kind}`}
       role={kind === 'error' ? 'alert' : 'status'}
       data-testid={testId}
+      data-reason={reason}
     >
       {children}
     </div>
