@@ -4,6 +4,8 @@ import { routes } from '../../../lambda/contract/routes';
 import type {
   CitizenInvite,
   CitizenLocationRequest,
+  CitizenPeersRequest,
+  CitizenPeersResponse,
   CitizenPhotoRequest,
   CitizenPhotoResponse,
   Session,
@@ -21,6 +23,7 @@ interface CitizenOperations {
   createCitizenSession: { body: Record<string, never>; result: Session };
   createCitizenPhoto: { body: Without<CitizenPhotoRequest>; result: CitizenPhotoResponse };
   putCitizenLocation: { body: Without<CitizenLocationRequest>; result: undefined };
+  putCitizenPeers: { body: Without<CitizenPeersRequest>; result: CitizenPeersResponse };
   endCitizenSession: { body: Record<string, never>; result: undefined };
 }
 export type CitizenOperation = keyof CitizenOperations;

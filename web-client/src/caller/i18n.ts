@@ -39,6 +39,8 @@ export interface Strings {
   liveDenied: string;
   liveNoCamera: string;
   liveSlow: string;
+  /** A viewer the call centre did not vouch for offered to watch and was refused. */
+  liveRefused: string;
   switchCamera: string;
   mute: string;
   unmute: string;
@@ -106,6 +108,8 @@ const en: Strings = {
     'The camera was not allowed. You can send photos instead, or allow the camera in your browser settings.',
   liveNoCamera: 'No camera could be started on this phone. You can send photos instead.',
   liveSlow: 'Live video is taking a while. You can send photos meanwhile.',
+  liveRefused:
+    'A viewer the call centre did not vouch for tried to watch and was refused. Your video was not sent to them.',
   switchCamera: 'Switch camera',
   mute: 'Mute microphone',
   unmute: 'Unmute microphone',
@@ -174,6 +178,8 @@ const fr: Strings = {
     'La caméra n’a pas été autorisée. Vous pouvez envoyer des photos, ou autoriser la caméra dans les réglages du navigateur.',
   liveNoCamera: 'Aucune caméra n’a pu démarrer. Vous pouvez envoyer des photos.',
   liveSlow: 'La vidéo tarde à se connecter. Vous pouvez envoyer des photos en attendant.',
+  liveRefused:
+    'Un spectateur que le centre d’appel n’a pas autorisé a tenté de regarder et a été refusé. Votre vidéo ne lui a pas été envoyée.',
   switchCamera: 'Changer de caméra',
   mute: 'Couper le micro',
   unmute: 'Activer le micro',
@@ -244,6 +250,8 @@ const nl: Strings = {
     'De camera werd niet toegestaan. U kunt foto’s sturen, of de camera toestaan in de instellingen van uw browser.',
   liveNoCamera: 'Er kon geen camera starten. U kunt foto’s sturen.',
   liveSlow: 'Live beeld duurt even. U kunt intussen foto’s sturen.',
+  liveRefused:
+    'Een kijker die de meldkamer niet kende probeerde mee te kijken en werd geweigerd. Uw beeld is niet naar hem gestuurd.',
   switchCamera: 'Andere camera',
   mute: 'Microfoon uit',
   unmute: 'Microfoon aan',
@@ -313,6 +321,8 @@ const de: Strings = {
     'Die Kamera wurde nicht erlaubt. Sie können Fotos senden oder die Kamera in den Browser-Einstellungen erlauben.',
   liveNoCamera: 'Es konnte keine Kamera gestartet werden. Sie können Fotos senden.',
   liveSlow: 'Das Live-Video braucht etwas länger. Sie können inzwischen Fotos senden.',
+  liveRefused:
+    'Ein Zuschauer, für den die Leitstelle nicht gebürgt hat, wollte zusehen und wurde abgewiesen. Ihr Video wurde nicht an ihn gesendet.',
   switchCamera: 'Kamera wechseln',
   mute: 'Mikrofon aus',
   unmute: 'Mikrofon an',
@@ -383,6 +393,8 @@ const es: Strings = {
     'No se permitió la cámara. Puede enviar fotos o permitir la cámara en los ajustes del navegador.',
   liveNoCamera: 'No se pudo iniciar ninguna cámara. Puede enviar fotos.',
   liveSlow: 'El vídeo tarda en conectarse. Mientras tanto puede enviar fotos.',
+  liveRefused:
+    'Alguien no autorizado por el centro de emergencias intentó ver su vídeo y fue rechazado. No se le envió su vídeo.',
   switchCamera: 'Cambiar de cámara',
   mute: 'Silenciar micrófono',
   unmute: 'Activar micrófono',

@@ -46,6 +46,8 @@ export function LivePanel({
   const [muted, setMuted] = useState(false);
   const [slow, setSlow] = useState(false);
   const [canSwitch, setCanSwitch] = useState(false);
+  // A viewer nobody vouched for offered and was refused: said once, until the video restarts.
+  const [refused, setRefused] = useState(false);
   // Each start or stop bumps this, so a camera that opens after a stop is closed at once.
   const generation = useRef(0);
 
@@ -57,6 +59,7 @@ export function LivePanel({
     stream.current = undefined;
     if (preview.current) preview.current.srcObject = null;
     setSlow(false);
+    setRefused(false);
     setState(next);
   }, []);
 
@@ -104,6 +107,10 @@ export function LivePanel({
 
     const conn = new MasterConnection({
       mintSession: () => api.call('createCitizenSession', {}),
+      peers: (body) => api.call('putCitizenPeers', body),
+      onRefused: () => {
+        if (connection.current === conn) setRefused(true);
+      },
       stream: () => stream.current ?? media,
       onState: (s) => {
         if (connection.current !== conn) return;
@@ -218,6 +225,11 @@ export function LivePanel({
           data-state={state.kind}
         >
           {statusText}
+        </p>
+      ) : null}
+      {refused ? (
+        <p className="message message-notice" role="status" data-testid="live-refused">
+          {t.liveRefused}
         </p>
       ) : null}
       {slow && !watching ? (
