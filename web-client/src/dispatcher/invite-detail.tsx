@@ -1,6 +1,7 @@
 import { useCallback, useState } from 'react';
 import type { InviteDetail as Detail } from '../../../lambda/contract/types';
 import { ApiError, call } from '../api';
+import { useViewerSessions, WhoIsWatching } from '../live/who-is-watching';
 import { Message } from '../ui/message';
 import { InviteLive } from './invite-live';
 import { InviteStatusBadge, isActive } from './invite-status';
@@ -43,6 +44,7 @@ export function InviteDetail({
     [inviteId, onUnauthorized],
   );
   usePoll(load, DETAIL_POLL_MS, [load]);
+  const viewers = useViewerSessions('invite', inviteId);
 
   const revoke = async () => {
     setBusy(true);
@@ -84,7 +86,19 @@ export function InviteDetail({
       ) : null}
       {invite ? (
         <>
-          <InviteLive inviteId={inviteId} status={invite.status} onUnauthorized={onUnauthorized} />
+          <InviteLive
+            inviteId={inviteId}
+            status={invite.status}
+            endedClientId={viewers.ended}
+            onUnauthorized={onUnauthorized}
+          />
+          <WhoIsWatching
+            name={invite.reference ?? invite.phoneNumberMasked}
+            load={viewers.load}
+            end={viewers.end}
+            problem={dispatcherProblem}
+            onUnauthorized={onUnauthorized}
+          />
           <Photowall inviteId={inviteId} photos={invite.photos} onUnauthorized={onUnauthorized} />
           <LocationView location={invite.location} />
           {active ? (

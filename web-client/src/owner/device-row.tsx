@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { Device } from '../../../lambda/contract/types';
+import { useViewerSessions, WhoIsWatching } from '../live/who-is-watching';
 import { formatDate, formatDateTime } from '../ui/format';
 import { DeviceStatus, LastSeen } from './device-status';
 import { LiveView } from './live-view';
@@ -16,6 +17,7 @@ export function DeviceRow({
   onUnauthorized: () => void;
 }) {
   const [watching, setWatching] = useState(false);
+  const viewers = useViewerSessions('device', device.deviceId);
   return (
     <li className="device card" data-testid={`device-${device.deviceId}`}>
       <div className="device-head">
@@ -45,7 +47,12 @@ export function DeviceRow({
         </div>
       </dl>
       {watching ? (
-        <LiveView device={device} onClose={() => setWatching(false)} onUnauthorized={onUnauthorized} />
+        <LiveView
+          device={device}
+          endedClientId={viewers.ended}
+          onClose={() => setWatching(false)}
+          onUnauthorized={onUnauthorized}
+        />
       ) : null}
       <div className="device-actions">
         {watching ? null : (
@@ -62,6 +69,14 @@ export function DeviceRow({
         )}
         <UnbindControl device={device} onUnbound={onUnbound} onUnauthorized={onUnauthorized} />
       </div>
+      {device.provisioned ? (
+        <WhoIsWatching
+          name={device.name}
+          load={viewers.load}
+          end={viewers.end}
+          onUnauthorized={onUnauthorized}
+        />
+      ) : null}
     </li>
   );
 }
