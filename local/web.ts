@@ -31,7 +31,8 @@ export function createWebServer(root: string, config: WebConfig) {
   const configBody = JSON.stringify(config);
   return function serve(req: IncomingMessage, res: ServerResponse, path: string): void {
     const pathname = path.split('?')[0] ?? '/';
-    const caller = pathname === '/c' || pathname.startsWith(CALLER_PREFIX);
+    // Only under `/c/`, as CloudFront's behaviour pattern `/c/*`: `/c` alone is the main app's.
+    const caller = pathname.startsWith(CALLER_PREFIX);
     const headers = caller ? callerHeaders : appHeaders;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...headers, Allow: 'GET, HEAD' });

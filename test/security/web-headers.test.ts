@@ -59,6 +59,8 @@ beforeAll(async () => {
       headers: served(await httpRequest(`${outputs.webUrl}/config.json`)),
     },
     { path: '/c/', caller: true, headers: served(callerPage) },
+    // Not the caller's page: CloudFront routes only `/c/*` to it, and the local cloud must agree.
+    { path: '/c', caller: false, headers: served(await httpRequest(`${outputs.webUrl}/c`)) },
   ];
   expect(callerPage.status).toBe(200);
 });
