@@ -153,7 +153,11 @@ export class DeviceFleet extends Construct {
     });
 
     const provisioningRole = new Role(this, 'ProvisioningRole', {
-      assumedBy: new ServicePrincipal('iot.amazonaws.com'),
+      // AWS IoT's confused-deputy guidance: only AWS IoT acting for this account and region.
+      assumedBy: new ServicePrincipal('iot.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: { 'aws:SourceArn': iotArn(where, '*') },
+      }),
       description:
         'Fleet provisioning: registers things, activates certificates and attaches the device policy',
       managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSIoTThingsRegistration')],

@@ -61,14 +61,14 @@ const TRUSTED_SERVICES: Record<
     reason: 'AWS End User Messaging writes SMS events to our log group: scoped to this account.',
   },
   'iot.amazonaws.com': {
-    conditions: 'open',
+    conditions: 'required',
     reason:
-      "Fleet provisioning role: AWS IoT's confused-deputy guidance recommends aws:SourceAccount/aws:SourceArn on roles IoT assumes.",
+      "Fleet provisioning role: AWS IoT's confused-deputy guidance, aws:SourceAccount and aws:SourceArn (arn:…:iot:<region>:<account>:*).",
   },
   'credentials.iot.amazonaws.com': {
     conditions: 'open',
     reason:
-      'Camera role behind the role alias: a SourceAccount condition would keep another account from pointing its role alias at it.',
+      'Camera role behind the role alias: AWS does not document which source keys the credentials provider sets, and a condition it does not meet would lock every camera out; the role alias is this account’s own.',
   },
 };
 
