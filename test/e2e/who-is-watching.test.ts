@@ -5,6 +5,7 @@ import type { PersistedState } from '../../device/agent/state';
 import { startDemoDevice } from '../../local/live';
 import { bindOnPage, chromiumForSuite, phonePage, signIn } from '../support/browser';
 import { api, newDevice, newUser, outputs } from '../support/cloud';
+import { linkFromOutbox, newDispatcher, newOrg, openInvite } from '../support/invites';
 import { eventually } from '../support/iot';
 import { TEST_STATE_DIR } from '../support/paths';
 
@@ -46,7 +47,7 @@ afterAll(async () => {
   if (camera.exitCode === null) camera.kill('SIGKILL');
 });
 
-describe('who is watching, on the owner page in Chromium', () => {
+describe('who is watching, in Chromium', () => {
   const browser = chromiumForSuite();
 
   test('the owner watches: one viewer connected, a session by "you"; ending it stops the live view', async () => {
@@ -110,5 +111,63 @@ describe('who is watching, on the owner page in Chromium', () => {
 
     expect(problems).toEqual([]);
     await context.close();
+  });
+
+  test('the dispatcher sees who watches the caller, ends a session on the panel, and the caller drops one ended elsewhere', async () => {
+    const org = await newOrg();
+    const dispatcher = await newDispatcher(org.orgId);
+    const { invite, phoneNumber } = await openInvite(dispatcher, `WATCH-${Date.now()}`);
+    const { link } = await linkFromOutbox(phoneNumber);
+
+    const phone = await phonePage(browser(), outputs.webUrl);
+    await phone.context.grantPermissions(['camera', 'microphone'], { origin: outputs.webUrl });
+    await phone.page.goto(link);
+    await phone.page.getByTestId('consent-live').click();
+    await phone.page.locator('[data-testid=live-status][data-state=waiting]').waitFor({ timeout: 20_000 });
+
+    const desk = await phonePage(browser(), outputs.webUrl);
+    await desk.page.setViewportSize({ width: 1280, height: 900 });
+    await signIn(desk.page, outputs.webUrl, dispatcher);
+    await desk.page.getByTestId(`invite-${invite.inviteId}`).click();
+    const detail = desk.page.getByTestId('invite-detail');
+    await detail.getByTestId('viewers-toggle').click();
+    await detail.locator('[data-testid=viewers-connected][data-count="0"]').waitFor();
+
+    // Watching: the caller's page reports the connection, and the panel shows it as this
+    // dispatcher's own session.
+    await detail.getByTestId('watch').click();
+    await detail.locator('[data-testid=invite-live-state][data-state=live]').waitFor({ timeout: 30_000 });
+    await phone.page.getByTestId('watching').waitFor();
+    await detail.locator('[data-testid=viewers-connected][data-count="1"]').waitFor({ timeout: 25_000 });
+    const mine = detail.locator('[data-testid=viewer-session][data-you=true][data-status=active]');
+    expect(await mine.getAttribute('data-connected')).toBe('true');
+
+    // Ended on the panel: the live view stops and says why; the caller is no longer watched.
+    await mine.getByTestId('viewer-end').click();
+    await detail.locator('[data-testid=invite-live-error][data-reason=ended]').waitFor({ timeout: 10_000 });
+    await phone.page.getByTestId('watching').waitFor({ state: 'detached', timeout: 20_000 });
+    await detail.locator('[data-testid=viewers-connected][data-count="0"]').waitFor({ timeout: 25_000 });
+
+    // Watching again, then that session is ended elsewhere: the caller's page drops the viewer
+    // at its next report, and the console finds the session over instead of reconnecting.
+    await detail.getByTestId('unwatch').click();
+    await detail.getByTestId('watch').click();
+    await detail.locator('[data-testid=invite-live-state][data-state=live]').waitFor({ timeout: 30_000 });
+    await phone.page.getByTestId('watching').waitFor();
+    const again = detail.locator('[data-testid=viewer-session][data-you=true][data-status=active]');
+    await again.waitFor({ timeout: 25_000 });
+    const clientId = (await again.getAttribute('data-client-id'))!;
+    const ended = await api('endInviteSession', {
+      token: dispatcher.idToken,
+      params: { inviteId: invite.inviteId, clientId },
+    });
+    expect(ended.status).toBe(204);
+    await phone.page.getByTestId('watching').waitFor({ state: 'detached', timeout: 20_000 });
+    await detail.locator('[data-testid=invite-live-error][data-reason=ended]').waitFor({ timeout: 30_000 });
+
+    expect(desk.problems).toEqual([]);
+    expect(phone.problems).toEqual([]);
+    await desk.context.close();
+    await phone.context.close();
   });
 });
