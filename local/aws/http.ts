@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SigV4FailureKind } from './sigv4';
+import { LOCAL_REGION } from '../constants';
+import type { IdentityStore } from './identity';
+import { verifyHeaderSignature, type SigV4FailureKind } from './sigv4';
 
 /** Response plumbing every emulated AWS endpoint shares. */
 
@@ -59,3 +61,29 @@ export const JSON_SIGV4_ERRORS: Record<SigV4FailureKind, [number, string]> = {
   expired: [403, 'InvalidSignatureException'],
   signature: [403, 'InvalidSignatureException'],
 };
+
+/**
+ * Verifies a request's SigV4 header signature for `service` and returns the principal it was
+ * signed by; a failure is thrown as the service's own error, with the status and type `errors`
+ * gives its kind.
+ */
+export function signedPrincipal(
+  req: IncomingMessage,
+  body: Buffer,
+  identities: IdentityStore,
+  service: string,
+  now: number,
+  fail: (status: number, type: string, message: string) => Error,
+  errors: Record<SigV4FailureKind, [number, string]> = JSON_SIGV4_ERRORS,
+) {
+  const verified = verifyHeaderSignature(sigv4Request(req), body, identities, {
+    service,
+    region: LOCAL_REGION,
+    now,
+  });
+  if (!verified.ok) {
+    const [status, type] = errors[verified.kind];
+    throw fail(status, type, verified.message);
+  }
+  return verified.credential.principal;
+}

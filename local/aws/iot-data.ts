@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../constants';
-import { JSON_SIGV4_ERRORS, readBody, send, sigv4Request } from './http';
+import { readBody, send, signedPrincipal } from './http';
 import type { IdentityStore } from './identity';
-import { verifyHeaderSignature } from './sigv4';
 
 /**
  * The AWS IoT data plane's classic Device Shadow operations over HTTPS (rest-json, SigV4 service
@@ -82,15 +81,14 @@ export function createIotData(options: IotDataOptions) {
           'The payload exceeds the maximum size allowed',
         );
       }
-      const verified = verifyHeaderSignature(sigv4Request(req), body, identities, {
-        service: 'iotdata',
-        region: LOCAL_REGION,
-        now: now(),
-      });
-      if (!verified.ok) {
-        const [status, type] = JSON_SIGV4_ERRORS[verified.kind];
-        throw new IotDataError(status, type, verified.message);
-      }
+      const principal = signedPrincipal(
+        req,
+        body,
+        identities,
+        'iotdata',
+        now(),
+        (status, type, message) => new IotDataError(status, type, message),
+      );
       let thingName: string;
       try {
         thingName = decodeURIComponent(match[1]!);
@@ -101,7 +99,7 @@ export function createIotData(options: IotDataOptions) {
         throw new IotDataError(400, 'InvalidRequestException', 'Invalid thing name');
       const action = op === 'get' ? 'iot:GetThingShadow' : 'iot:UpdateThingShadow';
       const decision = identities.authorize(
-        verified.credential.principal,
+        principal,
         action,
         `arn:aws:iot:${LOCAL_REGION}:${LOCAL_ACCOUNT}:thing/${thingName}`,
       );

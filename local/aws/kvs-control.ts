@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LOCAL_REGION } from '../constants';
-import { JSON_SIGV4_ERRORS, readBody, send, sigv4Request } from './http';
+import { readBody, send, signedPrincipal } from './http';
 import type { IdentityStore, Principal } from './identity';
 import {
   channelArnPattern,
@@ -12,7 +11,6 @@ import {
   type Channel,
   type ChannelStore,
 } from './kvs-channels';
-import { verifyHeaderSignature } from './sigv4';
 
 /**
  * The KVS control plane (rest-json: `POST /<operation>` with a JSON body) and the per-channel
@@ -206,15 +204,14 @@ export function createKvsControl(options: KvsControlOptions) {
       }
       const body = await readBody(req);
       if (body === 'too-large') throw new KvsError(413, 'InvalidArgumentException', 'Request too large');
-      const verified = verifyHeaderSignature(sigv4Request(req), body, identities, {
-        service: 'kinesisvideo',
-        region: LOCAL_REGION,
-        now: now(),
-      });
-      if (!verified.ok) {
-        const [status, code] = JSON_SIGV4_ERRORS[verified.kind];
-        throw new KvsError(status, code, verified.message);
-      }
+      const principal = signedPrincipal(
+        req,
+        body,
+        identities,
+        'kinesisvideo',
+        now(),
+        (status, type, message) => new KvsError(status, type, message),
+      );
       let input: unknown;
       try {
         input = body.length ? JSON.parse(body.toString('utf8')) : {};
@@ -224,7 +221,7 @@ export function createKvsControl(options: KvsControlOptions) {
       if (typeof input !== 'object' || input === null || Array.isArray(input)) {
         throw new KvsError(400, 'SerializationException', 'The request body must be a JSON object.');
       }
-      const output = operation(input as Input, verified.credential.principal);
+      const output = operation(input as Input, principal);
       send(res, 200, 'application/json', JSON.stringify(output), { 'x-amzn-RequestId': requestId });
     } catch (err) {
       if (!(err instanceof KvsError)) throw err;

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../constants';
-import { JSON_SIGV4_ERRORS, readBody, send, sigv4Request } from './http';
+import { readBody, send, signedPrincipal } from './http';
 import type { IdentityStore } from './identity';
-import { verifyHeaderSignature } from './sigv4';
 
 /**
  * AWS End User Messaging SMS (`pinpoint-sms-voice-v2`), SendTextMessage only, over its JSON
@@ -51,15 +50,14 @@ export function createSms(options: SmsOptions) {
       if (req.method !== 'POST') throw new SmsError(404, 'UnknownOperationException', 'Unknown operation');
       const body = await readBody(req);
       if (body === 'too-large') throw new SmsError(413, 'ValidationException', 'Request entity too large');
-      const verified = verifyHeaderSignature(sigv4Request(req), body, identities, {
-        service: 'sms-voice',
-        region: LOCAL_REGION,
-        now: now(),
-      });
-      if (!verified.ok) {
-        const [status, type] = JSON_SIGV4_ERRORS[verified.kind];
-        throw new SmsError(status, type, verified.message);
-      }
+      const principal = signedPrincipal(
+        req,
+        body,
+        identities,
+        'sms-voice',
+        now(),
+        (status, type, message) => new SmsError(status, type, message),
+      );
       const target = String(req.headers['x-amz-target'] ?? '');
       if (target !== `${TARGET_PREFIX}SendTextMessage`) {
         throw new SmsError(400, 'UnknownOperationException', `Operation ${target} is not emulated`);
@@ -74,11 +72,7 @@ export function createSms(options: SmsOptions) {
       const resource = configurationSet
         ? `arn:aws:sms-voice:${LOCAL_REGION}:${LOCAL_ACCOUNT}:configuration-set/${configurationSet}`
         : `arn:aws:sms-voice:${LOCAL_REGION}:${LOCAL_ACCOUNT}:*`;
-      const decision = identities.authorize(
-        verified.credential.principal,
-        'sms-voice:SendTextMessage',
-        resource,
-      );
+      const decision = identities.authorize(principal, 'sms-voice:SendTextMessage', resource);
       if (!decision.allowed) throw new SmsError(403, 'AccessDeniedException', decision.message);
       const text = validate(input);
       options.deliver(text);

@@ -1,10 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { LOCAL_REGION } from '../constants';
-import { readBody, send, sigv4Request } from './http';
+import { readBody, send, signedPrincipal } from './http';
 import { randomId, type IdentityStore, type Principal } from './identity';
 import { MalformedPolicyError, parsePolicy, type PolicyDocument } from './policy';
-import { verifyHeaderSignature, type SigV4FailureKind } from './sigv4';
+import type { SigV4FailureKind } from './sigv4';
 
 /**
  * STS over its awsQuery protocol: form-encoded POST in, XML out, errors in an ErrorResponse
@@ -51,17 +50,16 @@ export function createSts(options: StsOptions) {
       if (req.method !== 'POST') throw new StsError(400, 'InvalidAction', 'Only POST is supported here');
       const body = await readBody(req);
       if (body === 'too-large') throw new StsError(413, 'RequestEntityTooLarge', 'Request entity too large');
-      const verified = verifyHeaderSignature(sigv4Request(req), body, identities, {
-        service: 'sts',
-        region: LOCAL_REGION,
-        now: now(),
-      });
-      if (!verified.ok) {
-        const [status, code] = SIGV4_ERRORS[verified.kind];
-        throw new StsError(status, code, verified.message);
-      }
+      const principal = signedPrincipal(
+        req,
+        body,
+        identities,
+        'sts',
+        now(),
+        (status, type, message) => new StsError(status, type, message),
+        SIGV4_ERRORS,
+      );
       const params = new URLSearchParams(body.toString('utf8'));
-      const principal = verified.credential.principal;
       const action = params.get('Action') ?? '';
       let result: string;
       if (action === 'AssumeRole') result = assumeRole(params, principal);
