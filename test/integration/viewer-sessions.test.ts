@@ -189,28 +189,22 @@ describe('a dispatcher viewer and the caller', () => {
     expect(minted.status).toBe(201);
     return (minted.json() as { clientId: string }).clientId;
   };
+  const publishAs = (who: TestUser, clientId: string, body: Record<string, unknown>) =>
+    api('publishInviteSessionFingerprint', { token: who.idToken, params: { inviteId, clientId }, body });
   const peers = (extra: Record<string, unknown>) =>
     caller.call('putCitizenPeers', token, { fingerprint: fp(9), connected: [], ...extra });
 
   test("each side learns the other's fingerprint; the caller reports who is connected", async () => {
     const clientId = await mint(dispatcher);
     // Before the caller publishes, the viewer learns nothing.
-    const first = await api('publishInviteSessionFingerprint', {
-      token: dispatcher.idToken,
-      params: { inviteId, clientId },
-      body: { fingerprint: fp(7) },
-    });
+    const first = await publishAs(dispatcher, clientId, { fingerprint: fp(7) });
     expect(first.json()).toEqual({});
 
     const seen = await peers({ connected: [clientId] });
     expect(seen.status).toBe(200);
     expect((seen.json() as { peers: unknown[] }).peers).toContainEqual({ clientId, fingerprint: fp(7) });
 
-    const verdict = await api('publishInviteSessionFingerprint', {
-      token: dispatcher.idToken,
-      params: { inviteId, clientId },
-      body: { fingerprint: fp(7), observed: fp(9) },
-    });
+    const verdict = await publishAs(dispatcher, clientId, { fingerprint: fp(7), observed: fp(9) });
     expect(verdict.json()).toEqual({ peerFingerprint: fp(9), match: true });
 
     // A colleague sees the session, not as theirs, and connected.
@@ -227,38 +221,18 @@ describe('a dispatcher viewer and the caller', () => {
 
   test('a colleague ends a session: the caller no longer gets its fingerprint, and it cannot publish again', async () => {
     const clientId = await mint(dispatcher);
-    await api('publishInviteSessionFingerprint', {
-      token: dispatcher.idToken,
-      params: { inviteId, clientId },
-      body: { fingerprint: fp(8) },
-    });
+    await publishAs(dispatcher, clientId, { fingerprint: fp(8) });
     expect(
       (await api('endInviteSession', { token: colleague.idToken, params: { inviteId, clientId } })).status,
     ).toBe(204);
     const seen = (await peers({})).json() as { peers: { clientId: string }[] };
     expect(seen.peers.map((p) => p.clientId)).not.toContain(clientId);
-    expectProblem(
-      await api('publishInviteSessionFingerprint', {
-        token: dispatcher.idToken,
-        params: { inviteId, clientId },
-        body: { fingerprint: fp(8) },
-      }),
-      410,
-      'SESSION_ENDED',
-    );
+    expectProblem(await publishAs(dispatcher, clientId, { fingerprint: fp(8) }), 410, 'SESSION_ENDED');
   });
 
   test("a colleague cannot publish a fingerprint for another dispatcher's session", async () => {
     const clientId = await mint(dispatcher);
-    expectProblem(
-      await api('publishInviteSessionFingerprint', {
-        token: colleague.idToken,
-        params: { inviteId, clientId },
-        body: { fingerprint: fp(6) },
-      }),
-      404,
-      'NOT_FOUND',
-    );
+    expectProblem(await publishAs(colleague, clientId, { fingerprint: fp(6) }), 404, 'NOT_FOUND');
   });
 
   test("an offer from a viewer nobody vouched for is audited on the caller's final report", async () => {
