@@ -22,6 +22,13 @@ export interface SeedInput {
   /** The KVS control plane's endpoint (the local emulator's, in the bench). */
   controlEndpoint: string;
   credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string };
+  /**
+   * The session's client id and the certificate whose fingerprint was published for it: cameras
+   * answer only viewers the platform vouched for. The seed never did this; the bench does it
+   * before the clock starts, so the seed's timed path is the seed's own.
+   */
+  clientId: string;
+  certificate: RTCCertificate;
 }
 
 /** Connects as the seed does and resolves with the milliseconds to the first rendered frame. */
@@ -49,11 +56,11 @@ async function seedWatch(input: SeedInput, video: HTMLVideoElement): Promise<num
     credential: s.Password,
   }));
 
-  const pc = new RTCPeerConnection({ iceServers });
+  const pc = new RTCPeerConnection({ iceServers, certificates: [input.certificate] });
   const signaling = new SignalingClient({
     channelARN,
     channelEndpoint: byProtocol.WSS!,
-    clientId: `seed-${Math.random().toString(36).slice(2, 10)}`,
+    clientId: input.clientId,
     role: Role.VIEWER,
     region,
     credentials,
