@@ -248,7 +248,10 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
     lifecycle(conn, 'disconnected');
   });
 
-  const server: Server = createServer(mutualTlsOptions(options.tls), (socket) => broker.handle(socket));
+  // As AWS IoT answers: each packet at once, not held back for the ACK of the one before.
+  const server: Server = createServer({ ...mutualTlsOptions(options.tls), noDelay: true }, (socket) =>
+    broker.handle(socket),
+  );
   // A client that fails the TLS handshake (no or an unknown certificate) never reaches MQTT.
   server.on('tlsClientError', () => undefined);
   await new Promise<void>((ok, fail) => {
