@@ -108,9 +108,12 @@ export async function startSimulatedCamera(options: SimulatedCameraOptions): Pro
     for (const id of Object.keys(viewers ?? {})) everAllowed.add(id);
   };
   remember(gate?.viewers());
+  /** Offers waiting for their viewer to appear among the allowed ones. */
+  const waiting = new Set<(viewers: Record<string, string>) => void>();
   // A viewer whose session ended (removed from the allowed list) is dropped at once.
   gate?.onChange((viewers) => {
     remember(viewers);
+    for (const wake of [...waiting]) wake(viewers);
     for (const id of [...peers.keys()]) {
       if (viewers[id] !== undefined) continue;
       log(`simulated camera: ${id} is no longer allowed; closing its connection`);
@@ -120,15 +123,29 @@ export async function startSimulatedCamera(options: SimulatedCameraOptions): Pro
 
   /**
    * Whether the offer's fingerprint is the one the cloud holds for this viewer: from the latest
-   * shadow, else from a fresh read after FINGERPRINT_REFETCH_MS (the viewer's publish and its
-   * offer race each other), once.
+   * shadow, or from the shadow change that brings it. The viewer's publish reaches the shadow
+   * before its offer is sent, but the change may reach the camera just after the offer, so the
+   * offer waits for it, and after FINGERPRINT_REFETCH_MS the shadow is read afresh, once.
    */
   async function vouchedFor(viewerId: string, fingerprint: string | null): Promise<boolean> {
     if (!gate) return true;
     // An offer with no fingerprint (or several) cannot be checked: a mismatch.
     if (!fingerprint) return false;
     if (gate.viewers()?.[viewerId] === fingerprint) return true;
-    await new Promise((r) => setTimeout(r, FINGERPRINT_REFETCH_MS));
+    const arrived = await new Promise<boolean>((resolve) => {
+      const wake = (viewers: Record<string, string>) => {
+        if (viewers[viewerId] !== fingerprint) return;
+        done(true);
+      };
+      const timer = setTimeout(() => done(false), FINGERPRINT_REFETCH_MS);
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        waiting.delete(wake);
+        resolve(ok);
+      };
+      waiting.add(wake);
+    });
+    if (arrived) return true;
     try {
       const viewers = await gate.refresh();
       remember(viewers);
