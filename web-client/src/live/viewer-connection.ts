@@ -240,6 +240,18 @@ export class LiveConnection {
           });
       }
     };
+    // The offer, and its fingerprint published, while signaling connects: the offer goes out only
+    // once both are done, so the sending side can always check it.
+    const publishing = (async () => {
+      await pc.setLocalDescription(await pc.createOffer());
+      const offer = pc.localDescription;
+      const fingerprint = offer ? fingerprintOf(offer.sdp) : null;
+      if (!offer || !fingerprint) throw new Error('This browser gave the video connection no fingerprint.');
+      const answer = await this.options.publishFingerprint(clientId, { fingerprint });
+      return { offer, fingerprint, answer };
+    })();
+    // Failures are handled when signaling opens; until then, nothing is unhandled.
+    publishing.catch(() => undefined);
     signaling.on('open', () => {
       const timeout = this.options.answerTimeoutMs;
       if (timeout) {
@@ -250,12 +262,7 @@ export class LiveConnection {
         }, timeout);
       }
       void (async () => {
-        await pc.setLocalDescription(await pc.createOffer());
-        const offer = pc.localDescription;
-        const fingerprint = offer ? fingerprintOf(offer.sdp) : null;
-        if (!offer || !fingerprint) throw new Error('This browser gave the video connection no fingerprint.');
-        // Published before the offer goes out, so the sending side can check it.
-        const answer = await this.options.publishFingerprint(clientId, { fingerprint });
+        const { offer, fingerprint, answer } = await publishing;
         if (pc !== this.pc) return;
         published = { fingerprint, peerFingerprint: answer.peerFingerprint };
         signaling.sendSdpOffer(offer);
