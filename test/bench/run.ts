@@ -123,7 +123,9 @@ async function watchOnce(page: Page, serial: string): Promise<{ ms: number; requ
   const row = page.getByTestId(`device-${serial}`);
   const counter = countRequestsBeforeOffer(page, /\/(api|aws)\//);
   // A script string, not a function: tsx's name-keeping helper does not exist in the page.
-  const ms = await page.evaluate<number>(`new Promise((resolve, reject) => {
+  const ms = await page
+    .evaluate<number>(
+      `new Promise((resolve, reject) => {
     const started = performance.now();
     const button = document.querySelector('[data-testid="device-${serial}"] [data-testid=watch]');
     if (!button) return reject(new Error('no Watch button'));
@@ -138,7 +140,12 @@ async function watchOnce(page: Page, serial: string): Promise<{ ms: number; requ
     };
     button.click();
     waitForVideo();
-  })`);
+  })`,
+    )
+    .catch(async (err: Error) => {
+      // What the person would see: the reason the picture did not come.
+      throw new Error(`${err.message}; the page says: ${(await row.innerText()).replace(/\s+/g, ' ')}`);
+    });
   const requestsBeforeOffer = counter.stop();
   await row.getByTestId('live-close').click();
   await row.getByTestId('live-view').waitFor({ state: 'detached' });
