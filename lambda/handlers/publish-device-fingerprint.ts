@@ -1,6 +1,6 @@
 import { readCameraShadow, updateAllowedViewers } from '../core/device-shadows';
 import { ownDevice } from '../core/device-ownership';
-import { getDevice } from '../core/devices';
+import { getDevice, thingNameFor } from '../core/devices';
 import { httpHandler } from '../core/http';
 import { answerPublish, isLive, publishFingerprint, recentSessions } from '../core/viewer-sessions';
 
@@ -14,17 +14,27 @@ import { answerPublish, isLive, publishFingerprint, recentSessions } from '../co
 export const handler = httpHandler('publishDeviceSessionFingerprint', async ({ params, caller, body }) => {
   const serial = params.deviceId!;
   const clientId = params.clientId!;
-  const device = ownDevice(await getDevice(serial), caller.sub);
   const subject = `device#${serial}`;
-  const [session, shadow, recent] = await Promise.all([
+  const thingName = thingNameFor(serial);
+  // All at once, on the critical path of every live view: the write can only touch a session the
+  // caller minted, and nothing read is answered before the ownership check, which comes first.
+  const [found, published, read, listed] = await Promise.allSettled([
+    getDevice(serial),
     publishFingerprint(subject, clientId, caller.sub, body.fingerprint),
-    readCameraShadow(device.thingName),
+    readCameraShadow(thingName),
     recentSessions(subject),
   ]);
+  ownDevice(settled(found), caller.sub);
+  const [session, shadow, recent] = [settled(published), settled(read), settled(listed)];
   const live = new Set(recent.filter((s) => isLive(s)).map((s) => s.clientId));
   const changes: Record<string, string | null> = {};
   for (const other of Object.keys(shadow.allowed)) if (!live.has(other)) changes[other] = null;
   if (shadow.allowed[clientId] !== body.fingerprint) changes[clientId] = body.fingerprint;
-  await updateAllowedViewers(device.thingName, changes);
+  await updateAllowedViewers(thingName, changes);
   return { body: await answerPublish(session, body, shadow.fingerprintFor(clientId)) };
 });
+
+function settled<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === 'rejected') throw result.reason;
+  return result.value;
+}
