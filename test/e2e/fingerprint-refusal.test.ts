@@ -6,7 +6,8 @@ import type { Session } from '../../lambda/contract/types';
 import { chromiumForSuite, phonePage, signIn } from '../support/browser';
 import { closeSignaling, installTrustingWebSocket, openSignaling } from '../support/aws';
 import { api, outputs } from '../support/cloud';
-import { linkFromOutbox, newCaller, newDispatcher, newOrg, openInvite } from '../support/invites';
+import { streamingCaller } from '../support/streaming-caller';
+import { newCaller, newDispatcher, newOrg, openInvite } from '../support/invites';
 
 /**
  * DTLS fingerprint validation (design.md §4) against someone who holds valid signaling
@@ -103,17 +104,8 @@ describe('DTLS fingerprint validation in Chromium', () => {
   });
 
   test('the caller’s page refuses a viewer with valid credentials whose fingerprint nobody published, and tells the caller', async () => {
-    const org = await newOrg();
-    const dispatcher = await newDispatcher(org.orgId);
-    const { invite, phoneNumber } = await openInvite(dispatcher, `ROGUE-VIEWER-${Date.now()}`);
-    const { link } = await linkFromOutbox(phoneNumber);
-
     // The caller streams from their phone.
-    const phone = await phonePage(browser(), outputs.webUrl);
-    await phone.context.grantPermissions(['camera', 'microphone'], { origin: outputs.webUrl });
-    await phone.page.goto(link);
-    await phone.page.getByTestId('consent-live').click();
-    await phone.page.locator('[data-testid=live-status][data-state=waiting]').waitFor({ timeout: 20_000 });
+    const { dispatcher, invite, phone } = await streamingCaller(browser(), 'ROGUE-VIEWER');
     expect(await phone.page.getByTestId('live-refused').count()).toBe(0);
 
     // Valid VIEWER credentials for the invite's channel (a dispatcher's session), used by

@@ -5,7 +5,7 @@ import type { PersistedState } from '../../device/agent/state';
 import { startDemoDevice } from '../../local/live';
 import { bindOnPage, chromiumForSuite, phonePage, signIn } from '../support/browser';
 import { api, newDevice, newUser, outputs } from '../support/cloud';
-import { linkFromOutbox, newDispatcher, newOrg, openInvite } from '../support/invites';
+import { streamingCaller } from '../support/streaming-caller';
 import { eventually } from '../support/iot';
 import { TEST_STATE_DIR } from '../support/paths';
 
@@ -114,16 +114,8 @@ describe('who is watching, in Chromium', () => {
   });
 
   test('the dispatcher sees who watches the caller, ends a session on the panel, and the caller drops one ended elsewhere', async () => {
-    const org = await newOrg();
-    const dispatcher = await newDispatcher(org.orgId);
-    const { invite, phoneNumber } = await openInvite(dispatcher, `WATCH-${Date.now()}`);
-    const { link } = await linkFromOutbox(phoneNumber);
-
-    const phone = await phonePage(browser(), outputs.webUrl);
-    await phone.context.grantPermissions(['camera', 'microphone'], { origin: outputs.webUrl });
-    await phone.page.goto(link);
-    await phone.page.getByTestId('consent-live').click();
-    await phone.page.locator('[data-testid=live-status][data-state=waiting]').waitFor({ timeout: 20_000 });
+    // The caller streams from their phone.
+    const { dispatcher, invite, phone } = await streamingCaller(browser(), 'WATCH');
 
     const desk = await phonePage(browser(), outputs.webUrl);
     await desk.page.setViewportSize({ width: 1280, height: 900 });
