@@ -248,3 +248,29 @@ describe('a dispatcher viewer and the caller', () => {
     ]);
   });
 });
+
+describe("a camera's refusal, as the refusal rule delivers it", () => {
+  test('is audited on the device when well formed, and dropped when not', async () => {
+    const { handler } = await import('../../lambda/handlers/device-refusal');
+    const { serial } = await newDevice();
+    const clientId = 'viewer-CCCCCCCCCCCCCCCCCCCCCC';
+    // The payload is the device's word: anything that is not a refusal is dropped.
+    for (const event of [
+      { thingName: serial, clientId: 'not-a-viewer', reason: 'unpublished' },
+      { thingName: serial, clientId, reason: 'because' },
+      { thingName: serial, clientId, reason: 'unpublished', fingerprint: 'md5 00' },
+      { thingName: 'prov-x', clientId, reason: 'unpublished' },
+      null,
+    ]) {
+      await handler(event as never);
+    }
+    expect(await audits(`device#${serial}`, 'session.fingerprint_refused')).toEqual([]);
+    await handler({ thingName: serial, clientId, reason: 'ended', fingerprint: fp(11) });
+    expect(await audits(`device#${serial}`, 'session.fingerprint_refused')).toEqual([
+      expect.objectContaining({
+        actor: `device.${serial}`,
+        detail: { clientId, reason: 'ended', fingerprint: fp(11) },
+      }),
+    ]);
+  });
+});
