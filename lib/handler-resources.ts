@@ -73,8 +73,9 @@ export const handlerResources: Record<LiveHandler, HandlerResources> = {
   },
   'unbind-device': { tables: { devices: 'readWrite', audit: 'append' } },
   // Reads the device, mints with STS and KVS, and appends the audit record on its own.
+  // The session's record goes with the audit record: one transaction of two puts.
   'create-device-session': {
-    tables: { devices: 'read', sessions: 'readWrite', audit: 'append' },
+    tables: { devices: 'read', sessions: 'append', audit: 'append' },
     mintsViewerSessions: 'cameras',
   },
   // Fingerprint validation and "who is watching" (design.md §4): the session records, and the
@@ -103,7 +104,7 @@ export const handlerResources: Record<LiveHandler, HandlerResources> = {
     managesInviteChannels: true,
   },
   'create-invite-session': {
-    tables: { invites: 'read', sessions: 'readWrite', audit: 'append' },
+    tables: { invites: 'read', sessions: 'append', audit: 'append' },
     mintsViewerSessions: 'invites',
   },
   'publish-invite-fingerprint': { tables: { invites: 'read', sessions: 'readWrite', audit: 'append' } },

@@ -129,6 +129,16 @@ describe('the viewer role', () => {
 });
 
 describe('the minting function', () => {
+  test.each(['create-device-session', 'create-invite-session'])(
+    '%s may only add session records (with their audit records), never read or change them',
+    (handler) => {
+      const onSessions = statementsOfRole(roleIdOf(handler)).filter((s) =>
+        JSON.stringify(s.Resource).includes('Sessions'),
+      );
+      expect(onSessions).toEqual([expect.objectContaining({ Action: 'dynamodb:PutItem' })]);
+    },
+  );
+
   test('may assume the viewer role and no other', () => {
     const sts = statementsOfRole(roleIdOf('create-device-session')).filter((s) =>
       actions(s).some((a) => a.startsWith('sts:')),
