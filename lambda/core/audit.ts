@@ -1,4 +1,6 @@
+import { PutCommand, TransactWriteCommand, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
+import { ddb } from './clients';
 import { requireEnv } from './env';
 
 /** Audit records are kept for 400 days, then expire. */
@@ -47,4 +49,23 @@ export function auditPut(entry: AuditEntry, now = new Date()) {
       ConditionExpression: 'attribute_not_exists(subject)',
     },
   };
+}
+
+/** Writes one audit record on its own: for what is recorded rather than changed. */
+export async function recordAudit(entry: AuditEntry, now = new Date()): Promise<void> {
+  await ddb.send(new PutCommand(auditPut(entry, now).Put));
+}
+
+type TransactUpdate = NonNullable<NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Update']>;
+
+/**
+ * One conditional update and its audit record, in one transaction: both happen or neither does.
+ * A failed condition comes back as the transaction's cancellation (`isConditionFailure`).
+ */
+export async function updateAudited(
+  update: TransactUpdate,
+  entry: AuditEntry,
+  now = new Date(),
+): Promise<void> {
+  await ddb.send(new TransactWriteCommand({ TransactItems: [{ Update: update }, auditPut(entry, now)] }));
 }

@@ -1,13 +1,6 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type TransactWriteCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Device } from '../contract/types';
-import { auditPut, type AuditEntry } from './audit';
+import { updateAudited, type AuditEntry } from './audit';
 import { ddb } from './clients';
 import { requireEnv } from './env';
 import { isConditionFailure, ProblemError } from './errors';
@@ -155,21 +148,14 @@ export async function listOwnedDevices(ownerSub: string): Promise<DeviceItem[]> 
  * One conditional update of a device and its audit record, in one transaction: either both
  * happen or neither does. A failed condition becomes `refusal`.
  */
-async function updateAudited(
-  update: Omit<
-    NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Update'] & object,
-    'TableName'
-  >,
+async function updateDeviceAudited(
+  update: Omit<Parameters<typeof updateAudited>[0], 'TableName'>,
   entry: AuditEntry,
   refusal: ProblemError,
   now: Date,
 ): Promise<void> {
   try {
-    await ddb.send(
-      new TransactWriteCommand({
-        TransactItems: [{ Update: { TableName: TABLE, ...update } }, auditPut(entry, now)],
-      }),
-    );
+    await updateAudited({ TableName: TABLE, ...update }, entry, now);
   } catch (err) {
     if (isConditionFailure(err)) throw refusal;
     throw err;
@@ -184,7 +170,7 @@ export async function bindDevice(
   now = new Date(),
 ): Promise<DeviceItem> {
   const bound = { ownerSub, boundAt: now.toISOString(), name: name ?? device.serial };
-  await updateAudited(
+  await updateDeviceAudited(
     {
       Key: { serial: device.serial },
       UpdateExpression: 'SET ownerSub = :sub, boundAt = :at, #name = :name',
@@ -201,7 +187,7 @@ export async function bindDevice(
 
 /** Unbinds only the caller's own device; anyone else's is as good as absent (404). */
 export async function unbindDevice(serial: string, ownerSub: string, now = new Date()): Promise<void> {
-  await updateAudited(
+  await updateDeviceAudited(
     {
       Key: { serial },
       UpdateExpression: 'REMOVE ownerSub, boundAt, #name',

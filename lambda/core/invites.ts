@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
 import type { Invite, InviteStatus, Location } from '../contract/types';
-import { auditPut, type AuditEntry } from './audit';
+import { auditPut, updateAudited, type AuditEntry } from './audit';
 import { ddb } from './clients';
 import { requireEnv } from './env';
 import { isConditionFailure, ProblemError } from './errors';
@@ -272,27 +272,22 @@ export async function bindOrCheckKey(
     return item;
   }
   try {
-    await ddb.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: INVITES(),
-              Key: { inviteId: item.inviteId },
-              UpdateExpression: 'SET boundKey = :k, openedAt = :at, #status = :opened',
-              ConditionExpression: 'attribute_not_exists(boundKey) AND expiryQueue = :q AND expiresAt > :at',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: {
-                ':k': thumbprint,
-                ':at': now.toISOString(),
-                ':opened': 'opened',
-                ':q': EXPIRY_QUEUE,
-              },
-            },
-          },
-          auditPut({ subject: `invite#${item.inviteId}`, action: 'invite.bound', actor: 'caller' }, now),
-        ],
-      }),
+    await updateAudited(
+      {
+        TableName: INVITES(),
+        Key: { inviteId: item.inviteId },
+        UpdateExpression: 'SET boundKey = :k, openedAt = :at, #status = :opened',
+        ConditionExpression: 'attribute_not_exists(boundKey) AND expiryQueue = :q AND expiresAt > :at',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':k': thumbprint,
+          ':at': now.toISOString(),
+          ':opened': 'opened',
+          ':q': EXPIRY_QUEUE,
+        },
+      },
+      { subject: `invite#${item.inviteId}`, action: 'invite.bound', actor: 'caller' },
+      now,
     );
     return { ...item, boundKey: thumbprint, openedAt: now.toISOString(), status: 'opened' };
   } catch (err) {
@@ -408,23 +403,18 @@ export async function stopInvite(
     status
   ];
   try {
-    await ddb.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: INVITES(),
-              Key: { inviteId: item.inviteId },
-              UpdateExpression: 'SET #status = :status, endedAt = :at REMOVE expiryQueue',
-              ConditionExpression:
-                status === 'expired' ? 'expiryQueue = :q AND expiresAt <= :at' : 'expiryQueue = :q',
-              ExpressionAttributeNames: { '#status': 'status' },
-              ExpressionAttributeValues: { ':status': status, ':at': now.toISOString(), ':q': EXPIRY_QUEUE },
-            },
-          },
-          auditPut({ ...entry, subject: `invite#${item.inviteId}`, action }, now),
-        ],
-      }),
+    await updateAudited(
+      {
+        TableName: INVITES(),
+        Key: { inviteId: item.inviteId },
+        UpdateExpression: 'SET #status = :status, endedAt = :at REMOVE expiryQueue',
+        ConditionExpression:
+          status === 'expired' ? 'expiryQueue = :q AND expiresAt <= :at' : 'expiryQueue = :q',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status, ':at': now.toISOString(), ':q': EXPIRY_QUEUE },
+      },
+      { ...entry, subject: `invite#${item.inviteId}`, action },
+      now,
     );
   } catch (err) {
     if (isConditionFailure(err)) return false;

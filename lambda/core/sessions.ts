@@ -6,11 +6,9 @@ import {
   type IceServer as KvsIceServer,
 } from '@aws-sdk/client-kinesis-video-signaling';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { sessionSchema } from '../contract/schemas';
 import type { Session } from '../contract/types';
-import { auditPut, type AuditEntry } from './audit';
-import { ddb } from './clients';
+import { recordAudit, type AuditEntry } from './audit';
 import { ownDevice } from './device-ownership';
 import type { DeviceItem } from './devices';
 import { ProblemError } from './errors';
@@ -337,7 +335,7 @@ export function awsSessionServices(): SessionServices {
 
     async audit(entry, record) {
       if (record) await recordSession(record, entry);
-      else await ddb.send(new PutCommand(auditPut(entry).Put));
+      else await recordAudit(entry);
     },
   };
 }

@@ -1,13 +1,7 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { PublishFingerprintRequest, PublishFingerprintResponse, ViewerSession } from '../contract/types';
-import { auditPut, type AuditEntry } from './audit';
+import { auditPut, recordAudit, updateAudited, type AuditEntry } from './audit';
 import { ddb } from './clients';
 import { requireEnv } from './env';
 import { isConditionFailure, ProblemError } from './errors';
@@ -170,21 +164,16 @@ export async function endSession(
   now = new Date(),
 ): Promise<boolean> {
   try {
-    await ddb.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Update: {
-              TableName: SESSIONS(),
-              Key: { subject, clientId },
-              UpdateExpression: 'SET endedAt = :now, endedBy = :actor',
-              ConditionExpression: 'attribute_exists(clientId) AND attribute_not_exists(endedAt)',
-              ExpressionAttributeValues: { ':now': now.toISOString(), ':actor': actor },
-            },
-          },
-          auditPut({ subject, action: 'session.ended', actor, detail: { clientId } }, now),
-        ],
-      }),
+    await updateAudited(
+      {
+        TableName: SESSIONS(),
+        Key: { subject, clientId },
+        UpdateExpression: 'SET endedAt = :now, endedBy = :actor',
+        ConditionExpression: 'attribute_exists(clientId) AND attribute_not_exists(endedAt)',
+        ExpressionAttributeValues: { ':now': now.toISOString(), ':actor': actor },
+      },
+      { subject, action: 'session.ended', actor, detail: { clientId } },
+      now,
     );
     return true;
   } catch (err) {
@@ -240,11 +229,6 @@ export function toViewerSession(
   };
 }
 
-/** Writes the audit record of a fingerprint that still did not match after the refetch. */
-export async function auditMismatch(entry: Omit<AuditEntry, 'action'>): Promise<void> {
-  await ddb.send(new PutCommand(auditPut({ ...entry, action: 'session.fingerprint_mismatch' }).Put));
-}
-
 /**
  * The answer to a viewer's publish call: what the master published for it, and, when the viewer
  * reports the fingerprint it was answered with, whether that is the one. A mismatch on the
@@ -260,7 +244,8 @@ export async function answerPublish(
   if (body.observed === undefined) return peer;
   const match = body.observed === published;
   if (!match && body.final) {
-    await auditMismatch({
+    await recordAudit({
+      action: 'session.fingerprint_mismatch',
       subject: session.subject,
       actor: session.sub,
       detail: { clientId: session.clientId, observed: body.observed, published: published ?? 'none' },

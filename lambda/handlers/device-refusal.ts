@@ -1,12 +1,9 @@
-import type { FingerprintRefusal } from '../contract/fingerprints';
-import { auditPut } from '../core/audit';
-import { ddb } from '../core/clients';
+import { FINGERPRINT_PATTERN, type FingerprintRefusal } from '../contract/fingerprints';
+import { viewerClientIdSchema } from '../contract/schemas';
+import { recordAudit } from '../core/audit';
 import { serialOfThing } from '../core/devices';
 import { isThingName } from '../core/fleet';
 import { logger } from '../core/logger';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { FINGERPRINT_PATTERN } from '../contract/fingerprints';
-import { viewerClientIdSchema } from '../contract/schemas';
 
 /** A refusal as the refusal topic rule delivers it (`REFUSAL_RULE_SQL`). */
 export type RefusalEvent = Partial<FingerprintRefusal> & { thingName?: unknown };
@@ -35,15 +32,11 @@ export async function handler(event: RefusalEvent): Promise<void> {
     });
     return;
   }
-  await ddb.send(
-    new PutCommand(
-      auditPut({
-        subject: `device#${serialOfThing(thingName)}`,
-        action: 'session.fingerprint_refused',
-        actor: `device.${thingName}`,
-        detail: { clientId, reason, ...(fingerprint ? { fingerprint } : {}) },
-      }).Put,
-    ),
-  );
+  await recordAudit({
+    subject: `device#${serialOfThing(thingName)}`,
+    action: 'session.fingerprint_refused',
+    actor: `device.${thingName}`,
+    detail: { clientId, reason, ...(fingerprint ? { fingerprint } : {}) },
+  });
   logger.info('viewer refused by the camera', { thingName, clientId, reason });
 }

@@ -1,7 +1,8 @@
 import { httpHandler } from '../core/http';
 import { storeCallerPeers } from '../core/invites';
 import { openLink } from '../core/link-access';
-import { auditMismatch, isLive, recentSessions } from '../core/viewer-sessions';
+import { recordAudit } from '../core/audit';
+import { isLive, recentSessions } from '../core/viewer-sessions';
 
 /**
  * PUT /citizen/peers: the caller's page, as master, publishes its DTLS fingerprint and the viewers
@@ -22,7 +23,8 @@ export const handler = httpHandler('putCitizenPeers', async ({ body }) => {
   if (!observed) return { body: { peers } };
   const match = peers.some((p) => p.clientId === observed.clientId && p.fingerprint === observed.fingerprint);
   if (!match && body.final) {
-    await auditMismatch({
+    await recordAudit({
+      action: 'session.fingerprint_mismatch',
       subject: `invite#${item.inviteId}`,
       actor: `caller.${item.inviteId}`,
       detail: { clientId: observed.clientId, observed: observed.fingerprint },

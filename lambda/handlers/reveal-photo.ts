@@ -1,6 +1,4 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { auditPut } from '../core/audit';
-import { ddb } from '../core/clients';
+import { recordAudit } from '../core/audit';
 import { ProblemError } from '../core/errors';
 import { httpHandler } from '../core/http';
 import { getOrgInvite } from '../core/invites';
@@ -14,15 +12,11 @@ export const handler = httpHandler('revealPhoto', async ({ params, caller }) => 
   const item = await getOrgInvite(params.inviteId!, caller.orgId!);
   const photo = await findPhoto(item.inviteId, params.photoId!);
   if (!photo) throw new ProblemError('NOT_FOUND');
-  await ddb.send(
-    new PutCommand(
-      auditPut({
-        subject: `invite#${item.inviteId}`,
-        action: 'photo.viewed',
-        actor: caller.sub,
-        detail: { photoId: photo.photoId },
-      }).Put,
-    ),
-  );
+  await recordAudit({
+    subject: `invite#${item.inviteId}`,
+    action: 'photo.viewed',
+    actor: caller.sub,
+    detail: { photoId: photo.photoId },
+  });
   return { body: { url: await photoUrl(photo.key) } };
 });
