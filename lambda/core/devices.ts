@@ -4,6 +4,7 @@ import { updateAudited, type AuditEntry } from './audit';
 import { ddb } from './clients';
 import { requireEnv } from './env';
 import { isConditionFailure, ProblemError } from './errors';
+import { normalizeSerial, serialOfThing, thingNameFor } from './thing-names';
 
 const TABLE = requireEnv('TABLE_DEVICES');
 const REGISTRY = 'devices';
@@ -31,20 +32,8 @@ export interface DeviceItem {
   presenceAt?: number;
 }
 
-/** Serials are case-insensitive on the label and stored upper-case. */
-export function normalizeSerial(serial: string): string {
-  return serial.trim().toUpperCase();
-}
-
-/** The IoT thing name, and so the KVS channel name, derived from the serial. */
-export function thingNameFor(serial: string): string {
-  return normalizeSerial(serial);
-}
-
-/** The serial a thing name was made from: the inverse of `thingNameFor`. */
-export function serialOfThing(thingName: string): string {
-  return normalizeSerial(thingName);
-}
+// The registry's callers name things through this module too.
+export { normalizeSerial, serialOfThing, thingNameFor };
 
 export function toDevice(item: DeviceItem): Device {
   return {

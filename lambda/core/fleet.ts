@@ -11,7 +11,8 @@ import {
   type PresenceEvent,
 } from '../contract/iot-events';
 import { serialSchema } from '../contract/schemas';
-import { normalizeSerial, type DeviceItem, type PresenceRecord } from './devices';
+import type { DeviceItem, PresenceRecord } from './devices';
+import { normalizeSerial } from './thing-names';
 
 /**
  * The device fleet's decisions (design.md §4, §5): who may provision, which channel a registered

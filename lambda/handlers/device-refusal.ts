@@ -1,9 +1,9 @@
 import { FINGERPRINT_PATTERN, type FingerprintRefusal } from '../contract/fingerprints';
 import { viewerClientIdSchema } from '../contract/schemas';
 import { recordAudit } from '../core/audit';
-import { serialOfThing } from '../core/devices';
 import { isThingName } from '../core/fleet';
 import { logger } from '../core/logger';
+import { serialOfThing } from '../core/thing-names';
 
 /** A refusal as the refusal topic rule delivers it (`REFUSAL_RULE_SQL`). */
 export type RefusalEvent = Partial<FingerprintRefusal> & { thingName?: unknown };
