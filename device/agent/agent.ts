@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { AgentConfig, SimulatedOptions } from './config';
 import { CredentialsProvider } from './credentials';
+import { ensureDtlsCertificate, type DtlsCertificate } from './dtls-certificate';
 import { engineSpec, simulatedSpec, type EngineContext } from './engines';
 import type { Log } from './log';
 import { provision } from './provisioning';
@@ -30,6 +31,7 @@ export class Agent {
   private credentials?: CredentialsProvider;
   private refreshTimer?: NodeJS.Timeout;
   private ctx?: EngineContext;
+  private dtls?: DtlsCertificate;
 
   constructor(private readonly options: AgentOptions) {
     this.state = new DeviceState(options.config.stateDir);
@@ -57,6 +59,11 @@ export class Agent {
       });
     }
     if (this.abort.signal.aborted) return;
+    if (config.engine === 'kvs-c-sdk') {
+      // Made once, on the device, like its key; the C engine uses it for every viewer.
+      this.dtls = await ensureDtlsCertificate(config.stateDir);
+      log('info', 'DTLS certificate ready', { fingerprint: this.dtls.fingerprint });
+    }
     // Streaming is earned again after each start: until the engine says so, it is provisioned.
     this.state.setPhase('provisioned');
     this.run(thing);
@@ -81,6 +88,8 @@ export class Agent {
       roleAlias: config.iot.roleAlias ?? thing.deviceConfiguration.RoleAlias ?? '',
       certPath: this.state.certPath,
       keyPath: this.state.keyPath,
+      caPath: config.iot.caPath,
+      ...(this.dtls ? { dtls: this.dtls } : {}),
     };
     if (!ctx.credentialsEndpoint || !ctx.roleAlias)
       throw new Error(
@@ -107,9 +116,11 @@ export class Agent {
         streaming: false,
         version: AGENT_VERSION,
         engine: config.engine,
-        // The simulated engine checks its viewers' fingerprints (see viewer-gate.ts); what an
-        // earlier run reported about its connections is cleared on connect.
-        ...(config.engine === 'simulated' ? { fingerprints: {}, viewers: [] } : {}),
+        // Both engines check their viewers' fingerprints (see viewer-gate.ts); what an earlier run
+        // reported about its connections is cleared on connect. The C engine has one fingerprint
+        // for every viewer, the simulated one a fingerprint per connection.
+        viewers: [],
+        ...(this.dtls ? { fingerprint: this.dtls.fingerprint, fingerprints: null } : { fingerprints: {} }),
       },
       log,
       // The engine hears of every change, so a viewer whose session ended is dropped at once.
@@ -144,6 +155,15 @@ export class Agent {
           return;
         }
         const m = message as { type?: string; id?: number };
+        if (m.type === 'engine-error') {
+          const e = message as { stage?: unknown; status?: unknown; message?: unknown };
+          log('error', 'engine error', {
+            stage: String(e.stage),
+            status: String(e.status),
+            error: String(e.message).slice(0, 500),
+          });
+          return;
+        }
         if (m.type !== 'credentials') return;
         this.credentials!.get().then(
           (credentials) => child.connected && child.send({ type: 'credentials', id: m.id, credentials }),

@@ -35,15 +35,30 @@ export interface AgentConfig {
 }
 
 export interface KvsCSdkOptions {
-  /** Path of `kvsWebrtcClientMasterGstSample` (built with IOT_CORE_ENABLE_CREDENTIALS=ON). */
+  /** Path of our media engine, `sightline-engine` (`npm run build:engine`, device/engine/). */
   binary: string;
-  /** Arguments after the channel name, e.g. `["video-only", "devicesrc"]`. */
-  args: string[];
-  /** The CA bundle the C SDK trusts (AWS_KVS_CACERT_PATH); the SDK's own `certs/cert.pem` if unset. */
+  /**
+   * The GStreamer launch line that produces H.264 (the engine adds the byte-stream caps and its
+   * appsink). The default is a Raspberry Pi camera with the hardware encoder, a keyframe a second.
+   */
+  pipeline: string;
+  /** The KVS control-plane URL (`https://host`, no port); the region's endpoint if unset. */
+  controlPlaneUrl?: string;
+  /** A STUN server (`stun:host:port`); the region's KVS STUN server if unset. */
+  stunUrl?: string;
+  /** The CA bundle the engine trusts for KVS and the credentials provider; `iot.caPath` if unset. */
   caPath?: string;
-  /** AWS_KVS_LOG_LEVEL, 1 (verbose) to 7 (silent). */
+  /** The SDK's log level, 1 (verbose) to 7 (silent); 4 (warnings) by default. */
   logLevel: number;
+  /** Use TURN relays only (no direct path): for networks that must not expose the camera's address. */
+  relayOnly: boolean;
 }
+
+/** A Pi 3/4 camera with the hardware H.264 encoder, 720p25, one IDR (with SPS/PPS) a second. */
+export const DEFAULT_PIPELINE =
+  'libcamerasrc ! video/x-raw,width=1280,height=720,framerate=25/1,format=NV12 ! v4l2convert ! ' +
+  'v4l2h264enc extra-controls="controls,repeat_sequence_header=1,h264_i_frame_period=25,video_bitrate=1500000" ! ' +
+  'video/x-h264,level=(string)4,profile=(string)constrained-baseline';
 
 export interface SimulatedOptions {
   width: number;
@@ -173,15 +188,31 @@ export function parseConfig(raw: unknown, file = '<config>', checkFiles = true):
   const eo = root.engineOptions === undefined ? {} : obj(root.engineOptions, 'engineOptions');
   let engineOptions: KvsCSdkOptions | SimulatedOptions;
   if (engine === 'kvs-c-sdk') {
-    known(eo, 'engineOptions', ['binary', 'args', 'caPath', 'logLevel']);
-    const args = eo.args ?? ['video-only', 'devicesrc'];
-    if (!Array.isArray(args) || args.some((a) => typeof a !== 'string'))
-      problems.push('engineOptions.args must be an array of strings');
+    known(eo, 'engineOptions', [
+      'binary',
+      'pipeline',
+      'controlPlaneUrl',
+      'stunUrl',
+      'caPath',
+      'logLevel',
+      'relayOnly',
+    ]);
+    if (eo.relayOnly !== undefined && typeof eo.relayOnly !== 'boolean')
+      problems.push('engineOptions.relayOnly must be true or false');
     engineOptions = {
       binary: path(eo, 'binary', 'engineOptions.', constants.X_OK)!,
-      args: args as string[],
+      pipeline: eo.pipeline === undefined ? DEFAULT_PIPELINE : str(eo, 'pipeline', 'engineOptions.'),
+      controlPlaneUrl: optStr(
+        eo,
+        'controlPlaneUrl',
+        'engineOptions.',
+        /^https:\/\/[^/:?#]+$/,
+        'an https URL with no port or path (the C SDK always connects to port 443)',
+      ),
+      stunUrl: optStr(eo, 'stunUrl', 'engineOptions.', /^stun:[^\s]+$/, 'a stun: URL'),
       caPath: path(eo, 'caPath', 'engineOptions.', constants.R_OK, true),
       logLevel: int(eo, 'logLevel', 'engineOptions.', 1, 7, 4),
+      relayOnly: eo.relayOnly === true,
     };
   } else {
     known(eo, 'engineOptions', ['width', 'height', 'fps', 'kinesisVideoEndpoint', 'caPath']);

@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import type { AgentConfig, KvsCSdkOptions, SimulatedOptions } from './config';
+import type { DtlsCertificate } from './dtls-certificate';
 import type { EngineSpec } from './supervisor';
 
 /**
@@ -22,33 +23,51 @@ export interface EngineContext {
   roleAlias: string;
   certPath: string;
   keyPath: string;
+  /** The CA the IoT endpoints chain to (`iot.caPath`). */
+  caPath: string;
+  /** The long-lived DTLS certificate, for engines that can use one (ensureDtlsCertificate). */
+  dtls?: DtlsCertificate;
 }
 
 /**
- * `kvsWebrtcClientMasterGstSample <thing name> [args]` with the C SDK samples' IoT variables: it
- * fetches (and refreshes) its own KVS credentials from the credentials provider with the device
- * certificate and key, by path. The samples stop cleanly on SIGINT.
+ * Our media engine on the KVS WebRTC C SDK (device/engine/): it fetches (and refreshes) its own
+ * KVS credentials from the credentials provider with the device certificate and key, by path, and
+ * uses the long-lived DTLS certificate for every viewer. It talks to the agent over the IPC channel
+ * in the same messages as the simulated engine (viewer-gate.ts), plus `streaming` from the SDK's
+ * signaling state and `engine-error` with the SDK status code. SIGTERM stops it cleanly.
  */
 export function kvsCSdkSpec(options: KvsCSdkOptions, ctx: EngineContext): EngineSpec {
+  if (!ctx.dtls) throw new Error('the kvs-c-sdk engine needs the DTLS certificate');
+  const flags: Record<string, string | undefined> = {
+    channel: ctx.thingName,
+    region: ctx.region,
+    'control-plane': options.controlPlaneUrl,
+    'credentials-endpoint': ctx.credentialsEndpoint,
+    'role-alias': ctx.roleAlias,
+    thing: ctx.thingName,
+    cert: ctx.certPath,
+    key: ctx.keyPath,
+    ca: options.caPath ?? ctx.caPath,
+    'dtls-cert': ctx.dtls.certPath,
+    'dtls-key': ctx.dtls.keyPath,
+    pipeline: options.pipeline,
+    stun: options.stunUrl,
+    'log-level': String(options.logLevel),
+  };
+  const args = Object.entries(flags).flatMap(([flag, value]) => (value ? [`--${flag}`, value] : []));
+  if (options.relayOnly) args.push('--relay-only');
   return {
     command: options.binary,
-    args: [ctx.thingName, ...options.args],
-    env: {
-      ...process.env,
-      AWS_IOT_CORE_CREDENTIAL_ENDPOINT: ctx.credentialsEndpoint,
-      AWS_IOT_CORE_CERT: ctx.certPath,
-      AWS_IOT_CORE_PRIVATE_KEY: ctx.keyPath,
-      AWS_IOT_CORE_ROLE_ALIAS: ctx.roleAlias,
-      AWS_IOT_CORE_THING_NAME: ctx.thingName,
-      AWS_DEFAULT_REGION: ctx.region,
-      AWS_KVS_LOG_LEVEL: String(options.logLevel),
-      ...(options.caPath ? { AWS_KVS_CACERT_PATH: options.caPath } : {}),
-    },
-    ipc: false,
-    stopSignal: 'SIGINT',
-    // Printed once signaling is connected and the master waits for viewers.
-    streamingLine: /Channel \S+ set up done|Signaling client connected/i,
+    args,
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...gstreamerEnv() },
+    ipc: true,
+    stopSignal: 'SIGTERM',
   };
+}
+
+/** GStreamer's own settings pass through (plugin paths, debug), nothing else of the agent's. */
+function gstreamerEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('GST_')));
 }
 
 /**

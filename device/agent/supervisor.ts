@@ -23,6 +23,9 @@ export interface EngineSpec {
   initMessage?: unknown;
 }
 
+/** Lines of an engine's output kept for the log line that says it stopped. */
+const OUTPUT_KEPT = 12;
+
 export interface SupervisorOptions {
   spec: () => EngineSpec;
   initialDelayMs: number;
@@ -45,6 +48,7 @@ export class Supervisor {
   private runs = 0;
   private streaming = false;
   private readonly backoff: Backoff;
+  private readonly lastOutput = new WeakMap<ChildProcess, string[]>();
 
   constructor(private readonly options: SupervisorOptions) {
     this.backoff = new Backoff({
@@ -132,7 +136,14 @@ export class Supervisor {
       const ranMs = Date.now() - started;
       if (ranMs >= this.options.stableAfterMs) this.backoff.reset();
       const delay = this.backoff.next();
-      this.options.log('warn', 'the engine stopped; restarting', { how, ranMs, restartInMs: delay });
+      // What the engine printed last says why it stopped, whatever the log level.
+      const lastOutput = this.lastOutput.get(child)?.join('\n');
+      this.options.log('warn', 'the engine stopped; restarting', {
+        how,
+        ranMs,
+        restartInMs: delay,
+        ...(lastOutput ? { lastOutput } : {}),
+      });
       this.restartTimer = setTimeout(() => this.launch(delay), delay);
     };
     if (child.exitCode !== null || child.signalCode !== null) onEnd('exited before start');
@@ -148,11 +159,16 @@ export class Supervisor {
     });
     // An engine that cannot be spawned (ENOENT) reports it here; `launch` restarts it.
     child.on('error', () => undefined);
+    const last: string[] = [];
+    this.lastOutput.set(child, last);
     for (const stream of [child.stdout, child.stderr]) {
       if (!stream) continue;
       createInterface({ input: stream }).on('line', (line) => {
         if (this.child === child && spec.streamingLine?.test(line)) this.setStreaming(true);
-        if (line.trim()) this.options.log('debug', 'engine', { line: line.slice(0, 500) });
+        if (!line.trim()) return;
+        this.options.log('debug', 'engine', { line: line.slice(0, 500) });
+        last.push(line.slice(0, 300));
+        if (last.length > OUTPUT_KEPT) last.shift();
       });
     }
     child.on('message', (message) => {

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import type { FingerprintRefusal } from '../../lambda/contract/fingerprints';
+import { FINGERPRINT_PATTERN, type FingerprintRefusal } from '../../lambda/contract/fingerprints';
 import type { Log } from './log';
 import type { AllowedViewers, ShadowReporter } from './shadow';
 
@@ -9,7 +9,9 @@ import type { AllowedViewers, ShadowReporter } from './shadow';
  * the engine owns the peer connections. Messages:
  *
  * - engine → agent `viewer-gate`: the engine started, with no viewer connected; the agent clears
- *   what a previous run reported and sends the allowed viewers it knows.
+ *   what a previous run reported and sends the allowed viewers it knows. An engine with one
+ *   long-lived certificate (the C engine) gives its `fingerprint`, reported as
+ *   `reported.fingerprint`.
  * - agent → engine `viewers`: the allowed viewers (`desired.viewers`), whenever they change.
  * - engine → agent `refresh` (id): read the shadow afresh; answered `refresh` with `viewers`.
  * - engine → agent `fingerprint` (id): report `reported.fingerprints[clientId]` (null: remove) and
@@ -19,7 +21,7 @@ import type { AllowedViewers, ShadowReporter } from './shadow';
  * - engine → agent `refusal`: publish it on the thing's refusal topic.
  */
 export type GateRequest =
-  | { type: 'viewer-gate' }
+  | { type: 'viewer-gate'; fingerprint?: string }
   | { type: 'refresh'; id: number }
   | { type: 'fingerprint'; id: number; clientId: string; fingerprint: string | null }
   | { type: 'connected'; viewers: string[] }
@@ -49,7 +51,11 @@ export function serveGateRequest(
   };
   switch (request.type) {
     case 'viewer-gate': {
-      void shadow.report({ viewers: [], fingerprints: null });
+      const fingerprint =
+        typeof request.fingerprint === 'string' && FINGERPRINT_PATTERN.test(request.fingerprint)
+          ? { fingerprint: request.fingerprint }
+          : {};
+      void shadow.report({ viewers: [], fingerprints: null, ...fingerprint });
       const viewers = shadow.viewers;
       if (viewers) reply({ type: 'viewers', viewers });
       return;

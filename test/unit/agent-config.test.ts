@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, parseConfig } from '../../device/agent/config';
+import { ConfigError, DEFAULT_PIPELINE, loadConfig, parseConfig } from '../../device/agent/config';
 
 const valid = {
   serial: 'SL-0001',
@@ -91,10 +91,21 @@ describe('agent config', () => {
     );
     expect(config.engineOptions).toEqual({
       binary: join(dir, 'kvs2'),
-      args: ['video-only', 'devicesrc'],
+      pipeline: DEFAULT_PIPELINE,
+      controlPlaneUrl: undefined,
+      stunUrl: undefined,
       caPath: undefined,
       logLevel: 3,
+      relayOnly: false,
     });
+  });
+
+  test('the C SDK engine refuses a control-plane URL with a port, which the SDK cannot reach', () => {
+    writeFileSync(join(dir, 'kvs3'), '#!/bin/sh\n', { mode: 0o755 });
+    const engineOptions = { binary: 'kvs3', controlPlaneUrl: 'https://localhost:8443', relayOnly: 'yes' };
+    expect(() => loadConfig(write({ ...valid, engine: 'kvs-c-sdk', engineOptions }))).toThrow(
+      /relayOnly must be true or false[\s\S]*engineOptions.controlPlaneUrl must be an https URL with no port/,
+    );
   });
 
   test('supervision delays must make sense', () => {

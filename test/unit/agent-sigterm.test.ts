@@ -64,13 +64,14 @@ describe('stopping the agent', () => {
       deviceConfiguration: { CredentialEndpoint: 'localhost:1', RoleAlias: 'test-alias' },
       provisionedAt: new Date().toISOString(),
     });
-    // A stand-in for the C SDK sample: says it is streaming, records its pid, ignores SIGINT and
-    // SIGTERM (the agent must then kill it), and stays up.
+    // A stand-in for the C engine (device/engine/), whose hang cannot be produced on demand: it
+    // says it is streaming over the IPC channel as the engine does, records its pid, ignores
+    // SIGINT and SIGTERM (the agent must then kill it), and stays up.
     const enginePid = join(dir, 'engine.pid');
     const engine = join(dir, 'fake-kvs-master');
     writeFileSync(
       engine,
-      `#!/bin/sh\ntrap '' INT TERM\necho $$ > ${enginePid}\necho "[KVS GStreamer Master] Channel $1 set up done"\nwhile :; do sleep 1; done\n`,
+      `#!/bin/sh\ntrap '' INT TERM\necho $$ > ${enginePid}\necho '{"type":"streaming","value":true}' >&$NODE_CHANNEL_FD\nwhile :; do sleep 1; done\n`,
       { mode: 0o755 },
     );
     const config = join(dir, 'agent.json');
