@@ -12,6 +12,13 @@ import { startCognito } from './cognito';
 import { createCognitoProxy } from './cognito-proxy';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './constants';
 import { startDynamo } from './dynamodb';
+import {
+  AWS_PORTS,
+  cameraAddresses,
+  endpointOf,
+  listenCameraEndpoint,
+  privilegedPortWarning,
+} from './endpoints';
 import { createGateway } from './gateway';
 import { startLocalIot } from './iot';
 import { Outbox } from './outbox';
@@ -19,6 +26,7 @@ import { createOutboxPage } from './outbox-page';
 import { scheduleInviteExpiry, setUpShowMe } from './show-me';
 import { ensurePortFree } from './ports';
 import { ensureTls } from './tls';
+import { startTurnServer, TURN_MISSING, turnIceServers, turnserverInstalled } from './turn';
 import { createWebServer } from './web';
 
 export interface LocalCloudOptions {
@@ -29,6 +37,8 @@ export interface LocalCloudOptions {
   /** Keep DynamoDB data across restarts (on disk under the state folder) or in memory only. */
   persist: boolean;
   log: (line: string) => void;
+  /** What a person must see even when the log is quiet; stderr if omitted. */
+  warn?: (line: string) => void;
   /** Handler log level (Powertools): WARN keeps a terminal readable. */
   handlerLogLevel?: string;
 }
@@ -44,26 +54,34 @@ export interface LocalCloud {
 /**
  * Starts the whole platform on this machine: DynamoDB Local, cognito-local, and one HTTPS
  * origin serving the web client, the API gateway, the Cognito endpoint and the outbox. The
- * handlers run in this process, unchanged; only their endpoints point here.
+ * handlers run in this process, unchanged; only their endpoints point here. Cameras reach KVS,
+ * the IoT broker, the credentials provider and TURN on loopback addresses of this cloud's own,
+ * on AWS's ports (see endpoints.ts).
  */
 export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
   const stateDir = resolve(options.stateDir);
+  const warn = options.warn ?? ((line: string) => console.warn(line));
   mkdirSync(stateDir, { recursive: true });
   if (options.port !== 0) await ensurePortFree(options.port, 'the local cloud');
+  const addresses = cameraAddresses(stateDir);
   const outbox = new Outbox();
   const stoppers: (() => unknown)[] = [];
 
   try {
     const webDir = join(stateDir, 'web');
-    const [tls, dynamo, cognito] = await Promise.all([
-      ensureTls(join(stateDir, 'tls')),
+    const hasTurn = turnserverInstalled();
+    if (!hasTurn) warn(TURN_MISSING);
+    const [tls, dynamo, cognito, turn] = await Promise.all([
+      ensureTls(join(stateDir, 'tls'), [addresses.kvs, addresses.credentials, addresses.iot]),
       startDynamo(options.persist ? join(stateDir, 'dynamodb') : undefined),
       startCognito(join(stateDir, 'cognito'), outbox),
+      hasTurn ? startTurnServer({ dir: join(stateDir, 'turn'), address: addresses.turn }) : undefined,
       buildWeb(webDir),
     ]);
     stoppers.push(
       () => stopChild(dynamo.process),
       () => stopChild(cognito.process),
+      () => turn?.stop(),
     );
 
     // The handlers' configuration, exactly as the CDK sets it on AWS, plus endpoint overrides.
@@ -105,14 +123,50 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const { port } = server.address() as { port: number };
     const origin = `https://localhost:${port}`;
 
+    // KVS for cameras: the same emulators on a listener of their own, at the root of the origin
+    // and on AWS's port, since the C SDK never adds a port or a path to a KVS endpoint.
+    // Until the emulators exist (they need this listener's origin), it answers 404.
+    const late: { aws?: LocalAws } = {};
+    const kvsServer = createServer({ cert: tls.certPem, key: tls.keyPem }, (req, res) => {
+      (late.aws?.handleKvsRequest(req, res) ?? Promise.resolve(false)).then(
+        (served) => {
+          if (served) return;
+          res.writeHead(404, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ message: 'Not Found' }));
+        },
+        (err: Error) => {
+          options.log(`error serving ${req.method} ${req.url}: ${err.stack ?? err.message}`);
+          if (!res.headersSent) res.writeHead(500);
+          res.end();
+        },
+      );
+    });
+    kvsServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!late.aws?.handleKvsUpgrade(req, socket, head)) socket.destroy();
+    });
+    const kvsBound = await listenCameraEndpoint(
+      kvsServer,
+      addresses.kvs,
+      AWS_PORTS.https,
+      'the KVS endpoint for cameras',
+    );
+    stoppers.unshift(() => {
+      kvsServer.close();
+      kvsServer.closeAllConnections();
+    });
+    const kvsOrigin = `https://${endpointOf(kvsBound.host, kvsBound.port, AWS_PORTS.https)}`;
+
     const aws = createLocalAws({
       origin,
+      kvsOrigin,
+      iceServers: turn ? (name) => turnIceServers(turn, Date.now(), name) : undefined,
       channelsFile: options.persist ? join(stateDir, 'kvs', 'channels.json') : undefined,
       objectsDir: options.persist ? join(stateDir, 's3') : undefined,
       deliverSms: (text) => outbox.add({ channel: 'sms', to: text.to, text: text.body }),
       log: options.log,
     });
     stoppers.unshift(() => aws.close());
+    late.aws = aws;
     registerLiveRoles(aws);
     setUpShowMe(aws, origin);
     // WebSocket upgrades (the KVS signaling endpoint) arrive on the same origin.
@@ -128,8 +182,21 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     });
     // AWS IoT: the broker, fleet provisioning and the credentials provider, on ports of their own
     // (they authenticate clients by certificate, which the web origin must not ask browsers for).
-    const iot = await startLocalIot({ stateDir, persist: options.persist, tls, aws, log: options.log });
+    const iot = await startLocalIot({
+      stateDir,
+      persist: options.persist,
+      tls,
+      aws,
+      addresses: { credentials: addresses.credentials, iot: addresses.iot },
+      log: options.log,
+    });
     stoppers.unshift(() => iot.stop());
+    const portWarning = privilegedPortWarning([
+      { what: 'KVS', bound: kvsBound },
+      { what: 'IoT credentials provider', bound: iot.bound.credentials },
+      { what: 'IoT broker', bound: iot.bound.broker },
+    ]);
+    if (portWarning) warn(portWarning);
 
     const webConfig: WebConfig = {
       region: LOCAL_REGION,
@@ -199,6 +266,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         ...aws.endpoints,
       },
       tables: dynamo.tableNames,
+      kinesisVideoControlPlane: kvsOrigin,
       iot: iot.outputs,
       demo,
     };

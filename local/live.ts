@@ -5,6 +5,7 @@ import type { LocalIotOutputs, LocalOutputs } from '../lambda/contract/types';
 import { viewerRolePolicy } from '../lambda/core/kvs-policies';
 import { ADMIN_PRINCIPAL_ARN, type LocalAws } from './aws';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './constants';
+import { AWS_PORTS, splitEndpoint } from './endpoints';
 
 const SCOPE = { partition: 'aws', region: LOCAL_REGION, account: LOCAL_ACCOUNT };
 export const VIEWER_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:role/sightline-viewer`;
@@ -23,28 +24,33 @@ export function registerLiveRoles(aws: LocalAws): void {
 }
 
 /**
- * A device agent's configuration for the local cloud: exactly what a camera's file holds on AWS
- * (the IoT endpoint, CA, claim and template), with the simulated engine pointed at the emulated
- * KVS and trusting the local CA.
+ * A device agent's configuration for the local cloud: what a camera's file holds on AWS (the IoT
+ * endpoint, CA, claim and template), with the simulated engine pointed at the emulated KVS and
+ * trusting the local CA. It also pins the credentials endpoint and role alias, which provisioning
+ * returns once and the agent keeps: where the cloud could not bind AWS's ports, the endpoint moves
+ * with each start, and a camera provisioned earlier must follow it.
  */
 export function localAgentConfig(
   outputs: Pick<LocalOutputs, 'region' | 'caCertPath' | 'awsEndpoints'> & { iot: LocalIotOutputs },
   options: { serial: string; stateDir: string; supervision?: Record<string, number> },
 ): Record<string, unknown> {
-  const [host, port] = outputs.iot.endpoint.split(':');
+  const { host, port } = splitEndpoint(outputs.iot.endpoint, AWS_PORTS.mqtt);
   return {
     serial: options.serial,
     region: outputs.region,
     iot: {
       endpoint: host,
-      port: Number(port ?? 8883),
+      port,
       caPath: outputs.iot.caCertPath,
       claimCertPath: outputs.iot.claim.certPath,
       claimKeyPath: outputs.iot.claim.keyPath,
       templateName: outputs.iot.templateName,
+      credentialsEndpoint: outputs.iot.credentialsEndpoint,
+      roleAlias: outputs.iot.roleAlias,
     },
     stateDir: options.stateDir,
     engine: 'simulated',
+    // The simulated engine is a Node process: the main origin (with its port) serves it as well.
     engineOptions: { kinesisVideoEndpoint: outputs.awsEndpoints.kinesisvideo, caPath: outputs.caCertPath },
     ...(options.supervision ? { supervision: options.supervision } : {}),
   };

@@ -66,6 +66,7 @@ async function main(): Promise<void> {
       `  dispatcher:  ${outputs.demo.dispatcher.username} / ${outputs.demo.dispatcher.password}`,
       device ? `  demo device: serial ${device.serial}, secret ${device.secret}` : '',
       `  outbox:      ${outputs.webUrl}/local/outbox   (sign-up codes and SMS)`,
+      `  cameras:     KVS ${outputs.kinesisVideoControlPlane}, IoT ${outputs.iot.endpoint}, credentials ${outputs.iot.credentialsEndpoint}`,
       `  outputs:     ${cloud.outputsPath}`,
       `  certificate: ${outputs.caCertPath} (trust it, or accept the browser warning once)`,
       'Press Ctrl-C to stop.',

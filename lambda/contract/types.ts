@@ -50,6 +50,13 @@ export interface LocalOutputs extends WebConfig {
   /** The override URL of each emulated service, keyed by SDK service id. */
   awsEndpoints: Record<string, string>;
   tables: Record<TableKey, string>;
+  /**
+   * The KVS control plane as a camera calls it, e.g. `https://127.41.7.1`: its own loopback
+   * address on port 443, no path, as `https://kinesisvideo.<region>.amazonaws.com` on AWS. The
+   * channel endpoints it hands out are on the same address. (`awsEndpoints.kinesisvideo` is the
+   * same service on the main origin, for the handlers and browsers.)
+   */
+  kinesisVideoControlPlane: string;
   /** AWS IoT as a device sees it: the same fields a camera's configuration carries on AWS. */
   iot: LocalIotOutputs;
   demo: {
@@ -61,14 +68,16 @@ export interface LocalOutputs extends WebConfig {
 
 /**
  * The emulated AWS IoT endpoints and the provisioning-by-claim inputs a device needs. Endpoints
- * are `host:port` with no scheme, as `describe-endpoint` gives them on AWS (plus the port, which
- * AWS fixes at 8883 and 443): MQTT over TLS with a client certificate, and the credentials
- * provider over HTTPS with a client certificate (`https://<credentialsEndpoint>/role-aliases/...`).
+ * are hosts with no scheme and no port, as `describe-endpoint` gives them on AWS: MQTT over TLS
+ * on 8883 with a client certificate, and the credentials provider over HTTPS on 443 with a client
+ * certificate (`https://<credentialsEndpoint>/role-aliases/...`). Each host is a loopback address
+ * of the local cloud's own (an IP literal, in its server certificate). Only where this machine
+ * does not let the local cloud listen on ports below 1024 do they carry `:port`.
  */
 export interface LocalIotOutputs {
-  /** MQTT data endpoint (`iot:Data-ATS`): MQTT 3.1.1 over TLS, client certificate required. */
+  /** MQTT data endpoint (`iot:Data-ATS`), e.g. `127.41.7.3`: MQTT 3.1.1 over TLS, client certificate. */
   endpoint: string;
-  /** Credentials provider endpoint (`iot:CredentialProvider`). */
+  /** Credentials provider endpoint (`iot:CredentialProvider`), e.g. `127.41.7.2`. */
   credentialsEndpoint: string;
   /** The CA bundle that both endpoints' server certificates chain to (the local cloud's CA). */
   caCertPath: string;

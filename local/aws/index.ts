@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { IceServer } from '@aws-sdk/client-kinesis-video-signaling';
 import { IdentityStore, randomId, type RoleDefinition } from './identity';
 import { createIotData, type ShadowBackend } from './iot-data';
-import { createKvsControl } from './kvs-control';
+import { createKvsControl, type ChannelEndpoints } from './kvs-control';
 import { createS3, type BucketDefinition } from './s3';
 import { createSms, type SentText } from './sms';
 import { ChannelStore, type Channel } from './kvs-channels';
@@ -20,6 +21,10 @@ import { createSts } from './sts';
  * - `/aws/s3`              S3, path-style (presigned POST uploads, GET/HEAD objects)
  * - `/aws/sms`             End User Messaging SMS (SendTextMessage, delivered to the outbox)
  * - `/aws/iot-data`        the AWS IoT data plane's classic shadow (GetThingShadow, UpdateThingShadow)
+ *
+ * KVS is also served at the root of a listener of its own, for cameras (`handleKvsRequest`,
+ * `handleKvsUpgrade`): the control plane, `/v1/get-ice-server-config` and the signaling socket,
+ * the way the KVS C SDK calls them.
  */
 
 export { ADMIN_PRINCIPAL_ARN, type RoleDefinition } from './identity';
@@ -32,6 +37,8 @@ export type { SentText } from './sms';
 const STS_PATH = '/aws/sts';
 const KVS_PATH = '/aws/kvs';
 const SIGNALING_PATH = '/aws/kvs/signaling';
+const KVS_HTTPS_PREFIX = '/https';
+const ICE_CONFIG_PATH = '/v1/get-ice-server-config';
 const S3_PATH = '/aws/s3';
 const SMS_PATH = '/aws/sms';
 const IOT_DATA_PATH = '/aws/iot-data';
@@ -39,6 +46,10 @@ const IOT_DATA_PATH = '/aws/iot-data';
 export interface LocalAwsOptions {
   /** The HTTPS origin clients reach, e.g. `https://localhost:8443`. */
   origin: string;
+  /** The origin of KVS's own listener for cameras, e.g. `https://127.41.7.1`, if there is one. */
+  kvsOrigin?: string;
+  /** The TURN servers GetIceServerConfig offers (none if omitted). */
+  iceServers?: (clientName: string) => IceServer[];
   /** Where channels are kept; omit to keep them in memory. */
   channelsFile?: string;
   /** The emulators' clock (epoch ms); tests move it to expire credentials and URLs. */
@@ -91,6 +102,10 @@ export interface LocalAws {
   handleRequest(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   /** Takes a WebSocket upgrade for the signaling endpoint; false if the path is not ours. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /** Serves a request on KVS's own listener (`kvsOrigin`); false if the path is not KVS's. */
+  handleKvsRequest(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** Takes a WebSocket upgrade on KVS's own listener; false if the path is not the socket's. */
+  handleKvsUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   close(): void;
 }
 
@@ -100,12 +115,18 @@ export function createLocalAws(options: LocalAwsOptions): LocalAws {
   const channels = new ChannelStore(options.channelsFile);
   const wssOrigin = options.origin.replace(/^https:/, 'wss:');
   const sts = createSts({ identities, now });
-  const kvs = createKvsControl({
-    identities,
-    channels,
-    now,
-    endpoints: { wss: `${wssOrigin}${SIGNALING_PATH}`, https: `${options.origin}${KVS_PATH}/https` },
-  });
+  const kvs = createKvsControl({ identities, channels, now, iceServers: options.iceServers });
+  // GetSignalingChannelEndpoint answers endpoints reachable the way the request came: asked on
+  // the main origin (the handlers, browsers), the main origin's, so a browser needs one
+  // certificate exception only; asked on KVS's own listener (cameras), that listener's, with no
+  // path and no port, as KVS's own endpoints are.
+  const mainEndpoints: ChannelEndpoints = {
+    wss: `${wssOrigin}${SIGNALING_PATH}`,
+    https: `${options.origin}${KVS_PATH}${KVS_HTTPS_PREFIX}`,
+  };
+  const kvsEndpoints: ChannelEndpoints | undefined = options.kvsOrigin
+    ? { wss: options.kvsOrigin.replace(/^https:/, 'wss:'), https: options.kvsOrigin }
+    : undefined;
   const s3 = createS3({ identities, now, dir: options.objectsDir });
   const sms = createSms({ identities, now, deliver: options.deliverSms ?? (() => undefined) });
   const signaling = createSignaling({
@@ -181,13 +202,27 @@ export function createLocalAws(options: LocalAwsOptions): LocalAws {
         return true;
       }
       if (path.startsWith(`${KVS_PATH}/`)) {
-        await kvs(req, res, path.slice(KVS_PATH.length));
+        await kvs(req, res, path.slice(KVS_PATH.length), mainEndpoints);
         return true;
       }
       return false;
     },
     handleUpgrade(req, socket, head) {
       if (pathOf(req) !== SIGNALING_PATH) return false;
+      signaling.handleUpgrade(req, socket, head);
+      return true;
+    },
+    async handleKvsRequest(req, res) {
+      const path = pathOf(req);
+      if (!kvsEndpoints || path.startsWith(KVS_HTTPS_PREFIX)) return false;
+      // The channel's HTTPS endpoint is this origin too: its one operation sits at the root.
+      const operation = path === ICE_CONFIG_PATH ? `${KVS_HTTPS_PREFIX}${ICE_CONFIG_PATH}` : path;
+      await kvs(req, res, operation, kvsEndpoints);
+      return true;
+    },
+    handleKvsUpgrade(req, socket, head) {
+      // The C SDK opens `wss://<endpoint>?X-Amz-ChannelARN=...`, which arrives as `/?...`.
+      if (!kvsEndpoints || pathOf(req) !== '/') return false;
       signaling.handleUpgrade(req, socket, head);
       return true;
     },

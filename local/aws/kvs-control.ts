@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IceServer } from '@aws-sdk/client-kinesis-video-signaling';
 import { readBody, send, signedPrincipal } from './http';
 import type { IdentityStore, Principal } from './identity';
 import {
@@ -23,12 +24,18 @@ export interface KvsControlOptions {
   identities: IdentityStore;
   channels: ChannelStore;
   now: () => number;
-  /** The WSS and HTTPS endpoints GetSignalingChannelEndpoint hands out (no `?`, per the KVS SDK). */
-  endpoints: { wss: string; https: string };
+  /** The TURN servers GetIceServerConfig offers a client (none without a TURN server). */
+  iceServers?: (clientName: string) => IceServer[];
+}
+
+/** The WSS and HTTPS endpoints GetSignalingChannelEndpoint hands out (no `?`, per the KVS SDK). */
+export interface ChannelEndpoints {
+  wss: string;
+  https: string;
 }
 
 type Input = Record<string, unknown>;
-type Operation = (input: Input, principal: Principal) => unknown;
+type Operation = (input: Input, principal: Principal, endpoints: ChannelEndpoints) => unknown;
 
 export function createKvsControl(options: KvsControlOptions) {
   const { identities, channels, now } = options;
@@ -112,7 +119,7 @@ export function createKvsControl(options: KvsControlOptions) {
       const next = start + max < all.length ? Buffer.from(String(start + max)).toString('base64') : undefined;
       return { ChannelInfoList: page.map(channelInfo), ...(next ? { NextToken: next } : {}) };
     },
-    '/getSignalingChannelEndpoint': (input, principal) => {
+    '/getSignalingChannelEndpoint': (input, principal, endpoints) => {
       byArn(input, principal, 'GetSignalingChannelEndpoint');
       const config = objectField(input, 'SingleMasterChannelEndpointConfiguration');
       const role = config.Role ?? 'MASTER';
@@ -125,8 +132,8 @@ export function createKvsControl(options: KvsControlOptions) {
       }
       return {
         ResourceEndpointList: [...new Set(protocols)].map((protocol) => {
-          if (protocol === 'WSS') return { Protocol: 'WSS', ResourceEndpoint: options.endpoints.wss };
-          if (protocol === 'HTTPS') return { Protocol: 'HTTPS', ResourceEndpoint: options.endpoints.https };
+          if (protocol === 'WSS') return { Protocol: 'WSS', ResourceEndpoint: endpoints.wss };
+          if (protocol === 'HTTPS') return { Protocol: 'HTTPS', ResourceEndpoint: endpoints.https };
           // WEBRTC needs media storage (ingestion), which the local cloud does not emulate.
           throw new KvsError(
             400,
@@ -185,16 +192,21 @@ export function createKvsControl(options: KvsControlOptions) {
       if (input.Service !== undefined && input.Service !== 'TURN') {
         throw new KvsError(400, 'InvalidArgumentException', 'Service must be TURN.');
       }
-      // The local cloud runs no TURN server; peers on one machine connect with host candidates.
-      return { IceServerList: [] };
+      // Credentials per caller, as KVS's: the master's, or a viewer's by its client id.
+      const name = typeof input.ClientId === 'string' ? input.ClientId : 'master';
+      return { IceServerList: options.iceServers?.(name) ?? [] };
     },
   };
 
-  /** Handles a request whose full path is `<mount><operation>`. */
+  /**
+   * Handles a request whose full path is `<mount><operation>`; `endpoints` are the channel
+   * endpoints reachable the way this request arrived.
+   */
   return async function handle(
     req: IncomingMessage,
     res: ServerResponse,
     operationPath: string,
+    endpoints: ChannelEndpoints,
   ): Promise<void> {
     const requestId = randomUUID();
     try {
@@ -221,7 +233,7 @@ export function createKvsControl(options: KvsControlOptions) {
       if (typeof input !== 'object' || input === null || Array.isArray(input)) {
         throw new KvsError(400, 'SerializationException', 'The request body must be a JSON object.');
       }
-      const output = operation(input as Input, principal);
+      const output = operation(input as Input, principal, endpoints);
       send(res, 200, 'application/json', JSON.stringify(output), { 'x-amzn-RequestId': requestId });
     } catch (err) {
       if (!(err instanceof KvsError)) throw err;

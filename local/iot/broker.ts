@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { PresenceEvent } from '../../lambda/contract/iot-events';
 import { evaluatePolicy, type RequestContext } from '../aws/policy';
+import { AWS_PORTS, listenCameraEndpoint, type Bound } from '../endpoints';
 import { certificateIdOf, mutualTlsOptions, type IotTlsFiles } from './ca';
 import { IOT_ARN } from './policies';
 import { isProvisioningRequest, type ProvisioningReply, type ProvisioningRequest } from './provisioning';
@@ -50,12 +51,14 @@ export interface BrokerOptions {
   /** Called with every message a client publishes outside the reserved `$aws/` topics (the rules). */
   onPublish?: (topic: string, payload: Buffer) => void;
   tls: IotTlsFiles;
+  /** The loopback address to serve on AWS's port (8883); an ephemeral port of 127.0.0.1 if omitted. */
+  address?: string;
   now: () => number;
   log: (line: string) => void;
 }
 
 export interface Broker {
-  port: number;
+  bound: Bound;
   /**
    * Serves a shadow request that came another way (the IoT data plane over HTTPS): the same
    * service, whose answers and delta/documents messages go to MQTT subscribers as usual.
@@ -254,13 +257,21 @@ export async function startBroker(options: BrokerOptions): Promise<Broker> {
   );
   // A client that fails the TLS handshake (no or an unknown certificate) never reaches MQTT.
   server.on('tlsClientError', () => undefined);
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => ok());
-  });
+  let bound: Bound;
+  try {
+    bound = await listenCameraEndpoint(
+      server,
+      options.address ?? '127.0.0.1',
+      options.address ? AWS_PORTS.mqtt : 0,
+      'the IoT message broker',
+    );
+  } catch (err) {
+    await new Promise<void>((resolve) => broker.close(() => resolve()));
+    throw err;
+  }
 
   return {
-    port: (server.address() as { port: number }).port,
+    bound,
     shadowRequest(thingName, op, payload) {
       const messages = options.shadows.handle(thingName, op, payload);
       publishAll(messages);

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { AWS_PORTS, listenCameraEndpoint, type Bound } from '../endpoints';
 import { authorizeIot } from './broker';
 import { certificateIdOf, mutualTlsOptions, type IotTlsFiles } from './ca';
 import { roleAliasArn } from './policies';
@@ -39,6 +40,8 @@ export interface CredentialsProviderOptions {
     context: Record<string, string>;
   }) => IssuedCredentials;
   tls: IotTlsFiles;
+  /** The loopback address to serve on AWS's port (443); an ephemeral port of 127.0.0.1 if omitted. */
+  address?: string;
   log: (line: string) => void;
 }
 
@@ -46,7 +49,7 @@ const PATH = /^\/role-aliases\/([\w=,@-]{1,128})\/credentials$/;
 
 export async function startCredentialsProvider(
   options: CredentialsProviderOptions,
-): Promise<{ port: number; close: () => void }> {
+): Promise<{ bound: Bound; close: () => void }> {
   const { registry } = options;
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
@@ -98,12 +101,14 @@ export async function startCredentialsProvider(
     }
   });
   server.on('tlsClientError', () => undefined);
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => ok());
-  });
+  const bound = await listenCameraEndpoint(
+    server,
+    options.address ?? '127.0.0.1',
+    options.address ? AWS_PORTS.https : 0,
+    'the IoT credentials provider',
+  );
   return {
-    port: (server.address() as { port: number }).port,
+    bound,
     close: () => {
       server.close();
       server.closeAllConnections();

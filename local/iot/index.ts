@@ -11,6 +11,7 @@ import {
 import type { LocalIotOutputs } from '../../lambda/contract/types';
 import type { LocalAws } from '../aws';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../constants';
+import { AWS_PORTS, endpointOf, type Bound } from '../endpoints';
 import type { LocalTls } from '../tls';
 import { startBroker } from './broker';
 import { ensureClaimCertificate, ensureIotCa } from './ca';
@@ -46,11 +47,18 @@ export interface LocalIotOptions {
   persist: boolean;
   tls: LocalTls;
   aws: LocalAws;
+  /**
+   * The loopback addresses that serve the credentials provider (443) and the broker (8883), as
+   * AWS's endpoints do; without them, ephemeral ports of localhost.
+   */
+  addresses?: { credentials: string; iot: string };
   log: (line: string) => void;
 }
 
 export interface LocalIot {
   outputs: LocalIotOutputs;
+  /** Where the credentials provider and the broker listen. */
+  bound: { credentials: Bound; broker: Bound };
   /** The registry, for in-process callers (tests attach extra policies through it). */
   registry: IotRegistry;
   claimCertificateId: string;
@@ -89,9 +97,12 @@ export async function startLocalIot(options: LocalIotOptions): Promise<LocalIot>
     roleAliases,
     issue: (input) => options.aws.issueServiceSession({ ...input, service: CREDENTIALS_PROVIDER_PRINCIPAL }),
     tls: tlsFiles,
+    address: options.addresses?.credentials,
     log: options.log,
   });
-  const credentialsEndpoint = `localhost:${credentials.port}`;
+  const endpointFor = (bound: Bound, awsPort: number) =>
+    options.addresses ? endpointOf(bound.host, bound.port, awsPort) : `localhost:${bound.port}`;
+  const credentialsEndpoint = endpointFor(credentials.bound, AWS_PORTS.https);
 
   // The handlers read their configuration when first loaded, so they are loaded on first use.
   const load = <E, R>(name: string) => {
@@ -130,6 +141,7 @@ export async function startLocalIot(options: LocalIotOptions): Promise<LocalIot>
   }
 
   const broker = await startBroker({
+    address: options.addresses?.iot,
     registry,
     shadows: new ShadowService(now),
     provision,
@@ -149,12 +161,15 @@ export async function startLocalIot(options: LocalIotOptions): Promise<LocalIot>
     tls: tlsFiles,
     now,
     log: options.log,
+  }).catch((err: Error) => {
+    credentials.close();
+    throw err;
   });
 
   // The IoT data plane (GetThingShadow, UpdateThingShadow over HTTPS) serves the same shadows.
   options.aws.serveShadows({ handle: (thing, op, payload) => broker.shadowRequest(thing, op, payload) });
 
-  const endpoint = `localhost:${broker.port}`;
+  const endpoint = endpointFor(broker.bound, AWS_PORTS.mqtt);
   templates.set(TEMPLATE_NAME, {
     template: cameraTemplate({
       CredentialEndpoint: credentialsEndpoint,
@@ -167,6 +182,7 @@ export async function startLocalIot(options: LocalIotOptions): Promise<LocalIot>
 
   return {
     registry,
+    bound: { credentials: credentials.bound, broker: broker.bound },
     claimCertificateId: claim.certificateId,
     outputs: {
       endpoint,

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { buildAgent } from '../../device/build';
 import { fingerprintOf } from '../../lambda/contract/fingerprints';
 import type { PersistedState } from '../../device/agent/state';
+import { AWS_PORTS, splitEndpoint } from '../../local/endpoints';
 import { localAgentConfig } from '../../local/live';
 import {
   ADMIN,
@@ -111,12 +112,12 @@ const readText = (path: string) => {
 
 /** Asks the credentials provider for KVS credentials with one certificate: 200 only if ACTIVE. */
 function probe(certPem: string, keyPem: string, thingName: string): Promise<number> {
-  const [host, port] = iot.credentialsEndpoint.split(':');
+  const { host, port } = splitEndpoint(iot.credentialsEndpoint, AWS_PORTS.https);
   return new Promise((resolve, reject) => {
     const req = request(
       {
         host,
-        port: Number(port),
+        port,
         path: `/role-aliases/${iot.roleAlias}/credentials`,
         headers: { 'x-amzn-iot-thingname': thingName },
         cert: certPem,

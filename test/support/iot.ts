@@ -6,6 +6,7 @@ import { webcrypto } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { provisioningClientId } from '../../lambda/contract/iot-events';
+import { AWS_PORTS, splitEndpoint } from '../../local/endpoints';
 import { ADMIN, sdkConfig } from './aws';
 import { agent, outputs } from './cloud';
 
@@ -38,10 +39,10 @@ export async function connect(
   clientId: string,
   target: { endpoint: string; ca: string } = { endpoint: iot.endpoint, ca: caPem },
 ): Promise<MqttClient> {
-  const [host, port] = target.endpoint.split(':') as [string, string];
+  const { host, port } = splitEndpoint(target.endpoint, AWS_PORTS.mqtt);
   const client = mqtt.connect({
     host,
-    port: Number(port),
+    port,
     protocol: 'mqtts',
     ca: target.ca,
     cert: identity.cert,
@@ -171,12 +172,12 @@ export function fetchCredentials(
   thingName: string | undefined,
   roleAlias = iot.roleAlias,
 ): Promise<{ status: number; body: Body }> {
-  const [credHost, credPort] = iot.credentialsEndpoint.split(':') as [string, string];
+  const { host, port } = splitEndpoint(iot.credentialsEndpoint, AWS_PORTS.https);
   return new Promise((resolve, reject) => {
     const req = request(
       {
-        host: credHost,
-        port: Number(credPort),
+        host,
+        port,
         path: `/role-aliases/${encodeURIComponent(roleAlias)}/credentials`,
         method: 'GET',
         ca: caPem,

@@ -4,11 +4,16 @@ import { join } from 'node:path';
 import { REPO_ROOT } from './paths';
 
 /**
- * Starts a local cloud exactly as `npm start` does, on a free port, in memory, with its own state
- * folder, and resolves once its outputs file exists. It runs in its own process group so that
- * `stopCloud` can end it and everything under it at once.
+ * Starts a local cloud exactly as `npm start` does, on a free port, with its own state folder, and
+ * resolves once its outputs file exists: by default afresh and in memory; with `persist`, on what
+ * the folder holds, keeping what it does (as `npm start` does). It runs in its own process group
+ * so that `stopCloud` can end it and everything under it at once.
  */
-export async function startCloud(stateDir: string, timeoutMs = 120_000): Promise<ChildProcess> {
+export async function startCloud(
+  stateDir: string,
+  timeoutMs = 120_000,
+  options: { persist?: boolean } = {},
+): Promise<ChildProcess> {
   const outputs = join(stateDir, 'outputs.json');
   rmSync(outputs, { force: true });
   const child = spawn(
@@ -16,7 +21,8 @@ export async function startCloud(stateDir: string, timeoutMs = 120_000): Promise
     [
       join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
       join(REPO_ROOT, 'local', 'start.ts'),
-      ...['--state', stateDir, '--port', '0', '--reset', '--memory', '--quiet'],
+      ...['--state', stateDir, '--port', '0', '--quiet'],
+      ...(options.persist ? [] : ['--reset', '--memory']),
     ],
     {
       cwd: REPO_ROOT,
