@@ -1,4 +1,5 @@
 import type { App } from 'aws-cdk-lib';
+import { regionProblem } from './regions';
 
 /**
  * The deployment's configuration: the `sightline` key of `cdk.json` context, checked once at
@@ -8,7 +9,7 @@ import type { App } from 'aws-cdk-lib';
 export interface SightlineConfig {
   /** A short name for this deployment (lower-case letters, digits, dashes), e.g. `prod`. */
   readonly stage: string;
-  /** The AWS region the stack is deployed to. */
+  /** The AWS region the stack is deployed to: one with every service it needs (lib/regions.ts). */
   readonly region: string;
   /** How long CloudWatch keeps logs (Lambda, API access logs) and S3 keeps access logs. */
   readonly logRetentionDays: LogRetentionDays;
@@ -142,6 +143,9 @@ export function parseConfig(raw: unknown): SightlineConfig {
   const region = input.region;
   if (typeof region !== 'string' || !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
     errors.push('"region" must be an AWS region name such as "us-east-1"');
+  } else {
+    const problem = regionProblem(region);
+    if (problem) errors.push(problem);
   }
   const logRetentionDays = input.logRetentionDays;
   if (!(LOG_RETENTION_DAYS as readonly unknown[]).includes(logRetentionDays)) {

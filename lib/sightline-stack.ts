@@ -12,6 +12,7 @@ import { Data } from './constructs/data';
 import { DeviceFleet } from './constructs/device-fleet';
 import { WebHosting } from './constructs/web-hosting';
 import { pascalCase } from './naming';
+import { regionProblem } from './regions';
 
 export interface SightlineStackProps extends StackProps {
   /** The checked configuration; its `region` is the stack's region. */
@@ -49,6 +50,9 @@ export class SightlineStack extends Stack {
 
   constructor(scope: Construct, id: string, props: SightlineStackProps) {
     const { config } = props;
+    // Also here, for a configuration that did not come through parseConfig.
+    const problem = regionProblem(config.region);
+    if (problem) throw new Error(`Cannot synthesize ${id}: ${problem}`);
     super(scope, id, {
       description: `Sightline (${config.stage}): live video for home cameras and emergency call centres`,
       ...props,

@@ -14,6 +14,8 @@ import {
   HeadersReferrerPolicy,
   HttpVersion,
   ResponseHeadersPolicy,
+  S3OriginAccessControl,
+  Signing,
   ViewerProtocolPolicy,
   type BehaviorOptions,
   type ResponseCustomHeader,
@@ -125,16 +127,26 @@ export class WebHosting extends Construct {
       `https://*.kinesisvideo.${props.region}.${suffix}`,
       ...(props.extraConnectSrc ?? []),
     ];
+    // CloudFront's policy and origin access control names are account-wide, and the CDK's default
+    // names come from the construct path alone: the same stack in two regions would collide.
+    const uniqueName = (what: string) => `${Stack.of(this).stackName}-${props.region}-${what}`;
     this.responseHeadersPolicy = new ResponseHeadersPolicy(this, 'SecurityHeaders', {
+      responseHeadersPolicyName: uniqueName('security-headers'),
       comment: 'Sightline: strict CSP, HSTS, no framing, no powerful features',
       ...headersPolicyProps({ connectSrc }),
     });
     this.citizenResponseHeadersPolicy = new ResponseHeadersPolicy(this, 'CitizenSecurityHeaders', {
+      responseHeadersPolicyName: uniqueName('citizen-security-headers'),
       comment: 'Sightline caller page: as the others, plus camera, microphone and location (self)',
       ...headersPolicyProps({ connectSrc, allow: ['camera', 'microphone', 'geolocation'] }),
     });
 
-    const origin = S3BucketOrigin.withOriginAccessControl(this.bucket);
+    const origin = S3BucketOrigin.withOriginAccessControl(this.bucket, {
+      originAccessControl: new S3OriginAccessControl(this, 'OriginAccessControl', {
+        originAccessControlName: uniqueName('site'),
+        signing: Signing.SIGV4_ALWAYS,
+      }),
+    });
     const behavior: BehaviorOptions = {
       origin,
       viewerProtocolPolicy: ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
