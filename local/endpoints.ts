@@ -71,7 +71,7 @@ export async function listenCameraEndpoint(
     });
   try {
     await attempt(port);
-    return { host, port, awsPort: true };
+    return { host, port: (server.address() as { port: number }).port, awsPort: true };
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EACCES') {
