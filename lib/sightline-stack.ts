@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { TableKey } from '../lambda/contract/types';
 import type { SightlineConfig } from './config';
@@ -13,6 +13,7 @@ import { DeviceFleet } from './constructs/device-fleet';
 import { WebHosting } from './constructs/web-hosting';
 import { pascalCase } from './naming';
 import { regionProblem } from './regions';
+import { retainedResources } from './retained';
 
 export interface SightlineStackProps extends StackProps {
   /** The checked configuration; its `region` is the stack's region. */
@@ -67,6 +68,7 @@ export class SightlineStack extends Stack {
       stage: config.stage,
       devicesTable: this.data.tables.devices,
       auditTable: this.data.tables.audit,
+      invitesTable: this.data.tables.invites,
       logRetentionDays,
       logLevel,
       retainData,
@@ -99,6 +101,9 @@ export class SightlineStack extends Stack {
       routes: props.routes,
       handlerResources: props.handlerResources,
     });
+    // On destroy, no invite may be sent (a new channel) once the teardown has listed them.
+    const createInvite = this.api.functions['create-invite'];
+    if (createInvite) createInvite.fn.node.addDependency(this.fleet.teardownResource);
     this.firewall = new ApiFirewall(this, 'Firewall', {
       stage: config.stage,
       apiStage: this.api.restApi.deploymentStage,
@@ -140,6 +145,17 @@ export class SightlineStack extends Stack {
     new CfnOutput(this, 'SmsConfigurationSetName', { value: this.showMe.sms.configurationSetName });
     for (const [key, table] of Object.entries(this.data.tables) as [TableKey, { tableName: string }][]) {
       new CfnOutput(this, `${pascalCase(key)}TableName`, { value: table.tableName });
+    }
+
+    // What outlives the stack, on screen at every deploy and synth (so also before `cdk destroy`),
+    // and in the README's Deploy section.
+    const retained = retainedResources(this);
+    new CfnOutput(this, 'LeftAfterDestroy', {
+      description: 'What cdk destroy leaves behind (deletion policy Retain); delete it by hand if unwanted',
+      value: retained.join('; ') || 'nothing',
+    });
+    if (retained.length > 0) {
+      Annotations.of(this).addInfo(`cdk destroy leaves behind: ${retained.join('; ')}`);
     }
   }
 }

@@ -9,6 +9,7 @@ const RETENTION_SECONDS = 400 * 24 * 3600;
 export type AuditAction =
   | 'device.bound'
   | 'device.unbound'
+  | 'device.provisioning_refused'
   | 'session.minted'
   | 'session.ended'
   | 'session.fingerprint_mismatch'

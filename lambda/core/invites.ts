@@ -500,6 +500,30 @@ export async function listExpired(now = new Date(), limit = 100): Promise<Invite
   return (out.Items ?? []) as InviteItem[];
 }
 
+/**
+ * The channels of every invite still in the expiry queue (active, or expired and not yet swept):
+ * the invite channels that exist, for the teardown to delete.
+ */
+export async function listOpenInviteChannels(): Promise<string[]> {
+  const channels: string[] = [];
+  let ExclusiveStartKey: Record<string, unknown> | undefined;
+  do {
+    const page = await ddb.send(
+      new QueryCommand({
+        TableName: INVITES(),
+        IndexName: 'byExpiry',
+        KeyConditionExpression: 'expiryQueue = :q',
+        ExpressionAttributeValues: { ':q': EXPIRY_QUEUE },
+        ExclusiveStartKey,
+      }),
+    );
+    for (const item of (page.Items ?? []) as InviteItem[])
+      if (item.channelArn) channels.push(item.channelArn);
+    ExclusiveStartKey = page.LastEvaluatedKey;
+  } while (ExclusiveStartKey);
+  return channels;
+}
+
 /** The contract's view of an invite: no token hash, key, channel or number. */
 export function toInvite(item: InviteItem, now = new Date()): Invite {
   // Past expiry but not yet swept: the dispatcher already sees it as expired.

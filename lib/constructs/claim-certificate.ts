@@ -28,6 +28,8 @@ export interface ClaimCertificateProps {
   readonly retainLogs?: boolean;
 }
 
+const HANDLER_TIMEOUT = Duration.minutes(2);
+
 /**
  * The fleet's claim certificate (design.md §1, journey 2): made by AWS IoT through a custom
  * resource whose function puts the certificate and its private key straight into a Secrets
@@ -69,7 +71,7 @@ export class ClaimCertificate extends Construct {
       logRetentionDays: props.logRetentionDays,
       logLevel: props.logLevel,
       retainLogs: props.retainLogs,
-      timeout: Duration.minutes(2),
+      timeout: HANDLER_TIMEOUT,
     });
     fn.role.addToPrincipalPolicy(
       new PolicyStatement({ actions: ['secretsmanager:PutSecretValue'], resources: [this.secret.secretArn] }),
@@ -105,6 +107,8 @@ export class ClaimCertificate extends Construct {
       serviceToken: fn.fn.functionArn,
       resourceType: 'Custom::IotClaimCertificate',
       properties: { SecretArn: this.secret.secretArn, Rotation: props.rotation ?? '1' },
+      // The function answers before its own timeout; this bounds a crash at load.
+      serviceTimeout: HANDLER_TIMEOUT.plus(Duration.minutes(1)),
     });
     // The function's permissions must outlive the resource, so that Delete can retire it.
     resource.node.addDependency(fn);

@@ -32,8 +32,13 @@ export interface DeviceFleetProps {
   readonly stage: string;
   /** The device registry the hook checks and the rules' handlers update. */
   readonly devicesTable: ITable;
-  /** Where camera refusals of unvouched viewers are recorded. */
+  /**
+   * Where camera refusals of unvouched viewers are recorded, and the certificates of refused
+   * provisioning (for the teardown).
+   */
   readonly auditTable: ITable;
+  /** The invites, whose open channels the teardown deletes. */
+  readonly invitesTable: ITable;
   readonly logRetentionDays: LogRetentionDays;
   readonly logLevel?: LogLevel;
   /**
@@ -47,6 +52,9 @@ export interface DeviceFleetProps {
    */
   readonly claimRotation?: string;
 }
+
+/** The teardown may retire many devices; the custom resource waits a minute longer. */
+const TEARDOWN_TIMEOUT = Duration.minutes(14);
 
 /** Device credentials last an hour; the agent renews them before they expire. */
 const DEVICE_CREDENTIAL_SECONDS = 3600;
@@ -69,6 +77,8 @@ export class DeviceFleet extends Construct {
   public readonly registered: SightlineFunction;
   public readonly presence: SightlineFunction;
   public readonly teardown: SightlineFunction;
+  /** The custom resource whose deletion runs the teardown. */
+  public readonly teardownResource: CustomResource;
   public readonly refusals: SightlineFunction;
   /** The fleet's shadows, for the handlers that read and update them. */
   public readonly shadows: DeviceShadows;
@@ -135,14 +145,16 @@ export class DeviceFleet extends Construct {
       ...logs,
     });
 
-    // The hook: one read of the registry, within IoT's 5 s.
+    // The hook: one read of the registry, within IoT's 5 s; a refusal's certificate is recorded.
     this.hook = new SightlineFunction(this, 'PreProvisioningHook', {
       handler: 'pre-provisioning-hook',
       description: 'Sightline: fleet provisioning pre-provisioning hook',
       timeout: Duration.seconds(5),
       memorySize: 512,
       ...logs,
-    }).useTable(props.devicesTable, 'devices', 'read');
+    })
+      .useTable(props.devicesTable, 'devices', 'read')
+      .useTable(props.auditTable, 'audit', 'append');
     const templateArn = iotArn(where, `provisioningtemplate/${names.template}`);
     const hookPermission = new CfnPermission(this, 'HookInvokedByProvisioning', {
       action: 'lambda:InvokeFunction',
@@ -243,13 +255,17 @@ export class DeviceFleet extends Construct {
     const refusalRule = this.rule('RefusalRule', 'refusals', REFUSAL_RULE_SQL, this.refusals, props.stage);
     this.shadows = { dataEndpoint: this.claim.dataEndpoint, thingsArn: iotArn(where, 'thing/*') };
 
-    // Teardown: on stack deletion, the things, certificates and channels devices brought.
+    // Teardown: on stack deletion, the things, certificates and channels devices brought, open
+    // invites' channels, and the certificates of refused provisioning.
     this.teardown = new SightlineFunction(this, 'Teardown', {
       handler: 'fleet-teardown',
       description: 'Sightline: removes provisioned cameras on stack deletion (custom resource)',
-      timeout: Duration.minutes(14),
+      timeout: TEARDOWN_TIMEOUT,
       ...logs,
-    }).useTable(props.devicesTable, 'devices', 'readWrite');
+    })
+      .useTable(props.devicesTable, 'devices', 'readWrite')
+      .useTable(props.invitesTable, 'invites', 'read', ['byExpiry'])
+      .useTable(props.auditTable, 'audit', 'read');
     const things = iotArn(where, 'thing/*');
     const certificates = iotArn(where, 'cert/*');
     for (const statement of [
@@ -258,6 +274,8 @@ export class DeviceFleet extends Construct {
         resources: [iotArn(where, `thinggroup/${names.thingGroup}`)],
       },
       { actions: ['iot:ListThingPrincipals', 'iot:DeleteThing'], resources: [things] },
+      // Whether a refused certificate is held by a thing after all.
+      { actions: ['iot:ListPrincipalThings'], resources: [certificates] },
       {
         actions: [
           'iot:DetachThingPrincipal',
@@ -269,6 +287,7 @@ export class DeviceFleet extends Construct {
       },
       // ListAttachedPolicies supports no resource narrower than `*`.
       { actions: ['iot:ListAttachedPolicies'], resources: ['*'] },
+      // Cameras' channels and invites' (`invite-*`): both are this deployment's channels.
       {
         actions: ['kinesisvideo:DescribeSignalingChannel', 'kinesisvideo:DeleteSignalingChannel'],
         resources: [deploymentChannels(where)],
@@ -299,7 +318,10 @@ export class DeviceFleet extends Construct {
       serviceToken: this.teardown.fn.functionArn,
       resourceType: 'Custom::IotFleetTeardown',
       properties: { ThingGroupName: names.thingGroup },
+      // The function answers before its own timeout; this bounds a crash at load.
+      serviceTimeout: TEARDOWN_TIMEOUT.plus(Duration.minutes(1)),
     });
+    this.teardownResource = teardown;
     // Deleted before what it empties and what it runs with, after what lets devices register.
     teardown.node.addDependency(
       thingType,
@@ -308,6 +330,8 @@ export class DeviceFleet extends Construct {
       this.roleAlias,
       this.teardown,
       props.devicesTable,
+      props.invitesTable,
+      props.auditTable,
     );
     for (const beforeTeardown of [this.template, registrationRule, presenceRule, refusalRule]) {
       beforeTeardown.node.addDependency(teardown);

@@ -145,10 +145,16 @@ describe('provisioning template', () => {
     expect(permissions).toHaveLength(1);
   });
 
-  test('the hook reads the device registry and nothing else', () => {
+  test('the hook reads the device registry, and appends refused certificates to the audit trail', () => {
     const [tableId] = only('AWS::DynamoDB::Table', {
       KeySchema: [{ AttributeName: 'serial', KeyType: 'HASH' }],
       GlobalSecondaryIndexes: Match.anyValue(),
+    });
+    const [auditId] = only('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'subject', KeyType: 'HASH' },
+        { AttributeName: 'at', KeyType: 'RANGE' },
+      ],
     });
     expect(grants(roleIdOf(functionId('pre-provisioning hook')))).toEqual([
       {
@@ -156,6 +162,7 @@ describe('provisioning template', () => {
         Action: ['dynamodb:GetItem', 'dynamodb:Query'],
         Resource: { 'Fn::GetAtt': [tableId, 'Arn'] },
       },
+      { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: { 'Fn::GetAtt': [auditId, 'Arn'] } },
     ]);
   });
 
@@ -414,8 +421,17 @@ describe('cdk destroy', () => {
       GlobalSecondaryIndexes: Match.anyValue(),
     });
     const table = { 'Fn::GetAtt': [tableId, 'Arn'] };
+    const [invitesId] = only('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'inviteId', KeyType: 'HASH' }],
+    });
+    const [auditId] = only('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'subject', KeyType: 'HASH' },
+        { AttributeName: 'at', KeyType: 'RANGE' },
+      ],
+    });
     const [teardownId] = only('Custom::IotFleetTeardown');
-    expect(resources[teardownId]!.DependsOn).toContain(tableId);
+    expect(resources[teardownId]!.DependsOn).toEqual(expect.arrayContaining([tableId, invitesId, auditId]));
     expect(norm(grants(roleIdOf(fnId)))).toEqual(
       norm([
         // The registry forgets each removed device (it may outlive the stack).
@@ -431,6 +447,16 @@ describe('cdk destroy', () => {
           ],
           Resource: table,
         },
+        // Open invites (their channels go too) and refused certificates (the audit trail, read only).
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:Query'],
+          Resource: [
+            { 'Fn::GetAtt': [auditId, 'Arn'] },
+            { 'Fn::GetAtt': [invitesId, 'Arn'] },
+            { 'Fn::Join': ['', [{ 'Fn::GetAtt': [invitesId, 'Arn'] }, '/index/byExpiry']] },
+          ],
+        },
         {
           Effect: 'Allow',
           Action: 'iot:ListThingsInThingGroup',
@@ -441,6 +467,7 @@ describe('cdk destroy', () => {
           Action: ['iot:ListThingPrincipals', 'iot:DeleteThing'],
           Resource: arn('iot', 'thing/*'),
         },
+        { Effect: 'Allow', Action: 'iot:ListPrincipalThings', Resource: arn('iot', 'cert/*') },
         {
           Effect: 'Allow',
           Action: [

@@ -72,6 +72,7 @@ describe('outputs', () => {
         'ClaimSecretArn',
         'PhotosBucketName',
         'SmsConfigurationSetName',
+        'LeftAfterDestroy',
         ...Object.keys(tables).map((key) => `${pascalCase(key)}TableName`),
       ].sort(),
     );
