@@ -51,6 +51,38 @@ export interface SightlineConfig {
   readonly photoRetentionDays: readonly number[];
   /** WAF rate limits: requests per client IP in any 5 minutes. */
   readonly firewall: FirewallConfig;
+  /** When the alarms (sent to `alarmEmail`) go off. */
+  readonly alarms: AlarmsConfig;
+  /**
+   * Cognito's mail (sign-up codes, password resets) through Amazon SES from this sender, instead
+   * of Cognito's default sender and its small daily cap. The address (or its domain) must be
+   * verified in SES in the stack's region, and the SES account out of the sandbox.
+   * @default null (Cognito's default sender)
+   */
+  readonly cognitoEmail: CognitoEmailConfig | null;
+}
+
+export interface AlarmsConfig {
+  /**
+   * Fingerprint refusals (cameras refusing unvouched viewers) in 5 minutes that raise the alarm:
+   * a few are a stale tab, a burst is someone on a channel who should not be.
+   * @default 5
+   */
+  readonly refusalsPerFiveMinutes: number;
+  /**
+   * US dollars of SMS in a day (each message counted at its MaxPrice) that raise the alarm.
+   * @default 20
+   */
+  readonly smsDailySpendUsd: number;
+}
+
+export interface CognitoEmailConfig {
+  /** The sender address, verified in SES. */
+  readonly fromEmail: string;
+  /** The sender's display name. */
+  readonly fromName?: string;
+  /** The SES-verified domain the address belongs to, when the domain (not the address) is verified. */
+  readonly verifiedDomain?: string;
 }
 
 export interface SmsConfig {
@@ -131,6 +163,8 @@ export function parseConfig(raw: unknown): SightlineConfig {
     'sms',
     'photoRetentionDays',
     'firewall',
+    'alarms',
+    'cognitoEmail',
   ];
   for (const key of Object.keys(input)) {
     if (!known.includes(key)) errors.push(`unknown key "${key}" (known: ${known.join(', ')})`);
@@ -203,6 +237,8 @@ export function parseConfig(raw: unknown): SightlineConfig {
     errors.push('"photoRetentionDays" must list 1 to 10 different whole numbers of days from 1 to 3650');
   }
   const firewall = parseFirewall(input.firewall, errors);
+  const alarms = parseAlarms(input.alarms, errors);
+  const cognitoEmail = parseCognitoEmail(input.cognitoEmail, errors);
 
   if (errors.length > 0) throw new Error(`Invalid ${where}:\n  - ${errors.join('\n  - ')}`);
   return {
@@ -216,6 +252,8 @@ export function parseConfig(raw: unknown): SightlineConfig {
     sms,
     photoRetentionDays: [...(photoRetentionDays as number[])].sort((a, b) => a - b),
     firewall,
+    alarms,
+    cognitoEmail,
   };
 }
 
@@ -261,6 +299,52 @@ function parseSms(raw: unknown, errors: string[]): SmsConfig {
     originationIdentities: originationIdentities as string[],
     allowedCountries: [...new Set(allowedCountries as string[])],
     maxPrice: maxPrice as string,
+  };
+}
+
+function parseAlarms(raw: unknown, errors: string[]): AlarmsConfig {
+  const a = section(raw, 'alarms', ['refusalsPerFiveMinutes', 'smsDailySpendUsd'], errors);
+  const refusalsPerFiveMinutes = a.refusalsPerFiveMinutes ?? 5;
+  if (
+    typeof refusalsPerFiveMinutes !== 'number' ||
+    !Number.isInteger(refusalsPerFiveMinutes) ||
+    refusalsPerFiveMinutes < 1
+  ) {
+    errors.push('"alarms.refusalsPerFiveMinutes" must be a whole number of at least 1');
+  }
+  const smsDailySpendUsd = a.smsDailySpendUsd ?? 20;
+  if (typeof smsDailySpendUsd !== 'number' || !(smsDailySpendUsd > 0)) {
+    errors.push('"alarms.smsDailySpendUsd" must be a number of US dollars above 0');
+  }
+  return {
+    refusalsPerFiveMinutes: refusalsPerFiveMinutes as number,
+    smsDailySpendUsd: smsDailySpendUsd as number,
+  };
+}
+
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+function parseCognitoEmail(raw: unknown, errors: string[]): CognitoEmailConfig | null {
+  if (raw === undefined || raw === null) return null;
+  const c = section(raw, 'cognitoEmail', ['fromEmail', 'fromName', 'verifiedDomain'], errors);
+  if (typeof c.fromEmail !== 'string' || !EMAIL.test(c.fromEmail)) {
+    errors.push('"cognitoEmail.fromEmail" must be an email address verified in SES');
+    return null;
+  }
+  if (
+    c.fromName !== undefined &&
+    (typeof c.fromName !== 'string' || !/^[^<>"\r\n]{1,64}$/.test(c.fromName))
+  ) {
+    errors.push('"cognitoEmail.fromName" must be a display name of 1-64 characters, without <, > or quotes');
+  }
+  const domain = c.verifiedDomain;
+  if (domain !== undefined && (typeof domain !== 'string' || !c.fromEmail.endsWith(`@${domain}`))) {
+    errors.push('"cognitoEmail.verifiedDomain" must be the domain of "cognitoEmail.fromEmail"');
+  }
+  return {
+    fromEmail: c.fromEmail,
+    ...(typeof c.fromName === 'string' ? { fromName: c.fromName } : {}),
+    ...(typeof domain === 'string' ? { verifiedDomain: domain } : {}),
   };
 }
 

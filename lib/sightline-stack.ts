@@ -10,6 +10,8 @@ import { ScheduledHandlers, ShowMe, type ScheduledHandlersProps } from './constr
 import { Auth } from './constructs/auth';
 import { Data } from './constructs/data';
 import { DeviceFleet } from './constructs/device-fleet';
+import { Operations } from './constructs/operations';
+import { SightlineFunction } from './constructs/sightline-function';
 import { WebHosting } from './constructs/web-hosting';
 import { pascalCase } from './naming';
 import { regionProblem } from './regions';
@@ -48,6 +50,7 @@ export class SightlineStack extends Stack {
   public readonly showMe: ShowMe;
   public readonly firewall: ApiFirewall;
   public readonly scheduled: ScheduledHandlers;
+  public readonly operations: Operations;
 
   constructor(scope: Construct, id: string, props: SightlineStackProps) {
     const { config } = props;
@@ -62,7 +65,7 @@ export class SightlineStack extends Stack {
     });
     const { retainData, logRetentionDays, logLevel } = config;
 
-    this.auth = new Auth(this, 'Auth', { retainData });
+    this.auth = new Auth(this, 'Auth', { retainData, email: config.cognitoEmail });
     this.data = new Data(this, 'Data', { retainData });
     this.fleet = new DeviceFleet(this, 'Fleet', {
       stage: config.stage,
@@ -120,6 +123,14 @@ export class SightlineStack extends Stack {
       logRetentionDays,
       logLevel,
       retainData,
+    });
+    this.operations = new Operations(this, 'Operations', {
+      alarmEmail: config.alarmEmail,
+      thresholds: config.alarms,
+      api: this.api.restApi,
+      functions: this.node.findAll().filter((c): c is SightlineFunction => c instanceof SightlineFunction),
+      // The IoT rules' targets; a scheduled run that fails is redone by the next one.
+      asyncFunctions: [this.fleet.registered, this.fleet.presence, this.fleet.refusals],
     });
     // After the API: config.json carries the API's URL, and the API's CORS the site's origin.
     this.web.publish({

@@ -1,6 +1,7 @@
 import { ProblemError } from '../core/errors';
 import { httpHandler } from '../core/http';
 import { openLink } from '../core/link-access';
+import { count, METRICS } from '../core/metrics';
 import { getOrganisation } from '../core/organisations';
 import { countPhotos, MAX_PHOTOS_PER_INVITE, preparePhotoUpload } from '../core/photos';
 
@@ -20,5 +21,6 @@ export const handler = httpHandler('createCitizenPhoto', async ({ body }) => {
     { contentType: body.contentType, size: body.size, sha256: body.sha256 },
     org.photoRetentionDays,
   );
+  count(METRICS.photosSigned);
   return { body: upload };
 });

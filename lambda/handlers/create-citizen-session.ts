@@ -2,6 +2,7 @@ import { mintCallerSession } from '../core/caller-sessions';
 import { requireEnv } from '../core/env';
 import { httpHandler } from '../core/http';
 import { markLive } from '../core/invites';
+import { count, METRICS } from '../core/metrics';
 import { openLink } from '../core/link-access';
 import { awsSessionServices } from '../core/sessions';
 
@@ -18,6 +19,7 @@ export const handler = httpHandler('createCitizenSession', async ({ body }) => {
     { channelArn: item.channelArn, inviteId: item.inviteId, roleArn: CALLER_ROLE_ARN },
     services,
   );
+  count(METRICS.sessionsMinted);
   await markLive(item.inviteId);
   return { body: session };
 });

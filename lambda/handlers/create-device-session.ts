@@ -1,6 +1,7 @@
 import { getDevice } from '../core/devices';
 import { requireEnv } from '../core/env';
 import { httpHandler } from '../core/http';
+import { count, METRICS } from '../core/metrics';
 import { originOf } from '../core/viewer-sessions';
 import { awsSessionServices, channelToWatch, mintViewerSession } from '../core/sessions';
 
@@ -19,5 +20,6 @@ export const handler = httpHandler('createDeviceSession', async (req) => {
     { channelArn, origin: originOf(req), roleArn: VIEWER_ROLE_ARN, subject: `device#${serial}` },
     services,
   );
+  count(METRICS.sessionsMinted);
   return { body: session };
 });

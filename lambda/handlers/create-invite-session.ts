@@ -1,5 +1,6 @@
 import { requireEnv } from '../core/env';
 import { httpHandler } from '../core/http';
+import { count, METRICS } from '../core/metrics';
 import { originOf } from '../core/viewer-sessions';
 import { getOrgInvite, inactiveProblem, isActive } from '../core/invites';
 import { awsSessionServices, mintViewerSession } from '../core/sessions';
@@ -21,5 +22,6 @@ export const handler = httpHandler('createInviteSession', async (req) => {
     },
     services,
   );
+  count(METRICS.sessionsMinted);
   return { body: session };
 });

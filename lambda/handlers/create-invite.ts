@@ -14,6 +14,7 @@ import {
   type InviteItem,
 } from '../core/invites';
 import { logger } from '../core/logger';
+import { count, METRICS } from '../core/metrics';
 import { getOrganisation, refundCredit } from '../core/organisations';
 import { inviteText, sendText, sendTextInput, smsSettingsFromEnv } from '../core/sms';
 
@@ -88,11 +89,15 @@ export const handler = httpHandler('createInvite', async ({ body, caller }) => {
       }),
     );
     sms = { status: 'sent', messageId };
+    count(METRICS.smsSent);
+    if (SMS.maxPrice) count(METRICS.smsSpendCeilingUsd, Number(SMS.maxPrice));
   } catch (err) {
     logger.error('The SMS service refused the invite text', { inviteId, error: (err as Error).name });
     sms = { status: 'failed' };
+    count(METRICS.smsFailed);
     await refundCredit(orgId);
   }
   await recordSms(inviteId, sms);
+  count(METRICS.invitesSent);
   return { body: toInvite({ ...item, sms }, now), headers: { Location: `/invites/${inviteId}` } };
 });

@@ -3,6 +3,7 @@ import { viewerClientIdSchema } from '../contract/schemas';
 import { recordAudit } from '../core/audit';
 import { isThingName } from '../core/fleet';
 import { logger } from '../core/logger';
+import { count, METRICS } from '../core/metrics';
 import { serialOfThing } from '../core/thing-names';
 
 /** A refusal as the refusal topic rule delivers it (`REFUSAL_RULE_SQL`). */
@@ -38,5 +39,6 @@ export async function handler(event: RefusalEvent): Promise<void> {
     actor: `device.${thingName}`,
     detail: { clientId, reason, ...(fingerprint ? { fingerprint } : {}) },
   });
+  count(METRICS.fingerprintRefusals);
   logger.info('viewer refused by the camera', { thingName, clientId, reason });
 }

@@ -2,6 +2,7 @@ import type { PreProvisioningHookEvent, PreProvisioningHookResult } from '../con
 import { getDevice } from '../core/devices';
 import { denied, hookResult, provisioningVerdict, requestedSerial } from '../core/fleet';
 import { logger } from '../core/logger';
+import { count, METRICS } from '../core/metrics';
 import { recordRefusedCertificate } from '../core/refused-certificates';
 
 export type { PreProvisioningHookEvent, PreProvisioningHookResult } from '../contract/iot-events';
@@ -25,10 +26,12 @@ export async function handler(event: PreProvisioningHookEvent): Promise<PreProvi
       allowed: result.allowProvisioning,
       ...(verdict.allow ? { thingName: verdict.thingName } : { reason: verdict.reason }),
     });
+    count(result.allowProvisioning ? METRICS.provisioningAccepted : METRICS.provisioningRefused);
     if (!result.allowProvisioning) await keepTrackOfRefused(event, serial);
     return result;
   } catch (err) {
     logger.error('provisioning denied on error', { error: err as Error });
+    count(METRICS.provisioningRefused);
     await keepTrackOfRefused(event, null);
     return denied();
   }

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   AccountRecovery,
   ClientAttributes,
@@ -7,10 +7,12 @@ import {
   StringAttribute,
   UserPool,
   UserPoolClient,
+  UserPoolEmail,
   UserPoolGroup,
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { NagSuppressions } from 'cdk-nag';
+import type { CognitoEmailConfig } from '../config';
 
 /** The group whose members may send invites (design.md §3). */
 export const DISPATCHERS_GROUP = 'dispatchers';
@@ -23,6 +25,11 @@ export interface AuthProps {
    * @default false
    */
   readonly retainData?: boolean;
+  /**
+   * Send Cognito's mail through SES from this sender.
+   * @default Cognito's default sender
+   */
+  readonly email?: CognitoEmailConfig | null;
 }
 
 /**
@@ -43,6 +50,16 @@ export class Auth extends Construct {
 
     this.userPool = new UserPool(this, 'UserPool', {
       selfSignUpEnabled: true,
+      ...(props.email
+        ? {
+            email: UserPoolEmail.withSES({
+              fromEmail: props.email.fromEmail,
+              fromName: props.email.fromName,
+              sesVerifiedDomain: props.email.verifiedDomain,
+              sesRegion: Stack.of(this).region,
+            }),
+          }
+        : {}),
       signInAliases: { email: true },
       signInCaseSensitive: false,
       autoVerify: { email: true },

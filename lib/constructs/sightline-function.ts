@@ -161,8 +161,11 @@ export class SightlineFunction extends Construct {
         externalModules: [],
       },
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
+        // No --enable-source-maps: it slows every cold start; the maps stay in the asset, to
+        // read a stack trace by hand.
         POWERTOOLS_SERVICE_NAME: 'sightline',
+        // Business metrics (lambda/core/metrics.ts) per deployment: the alarms and dashboard read them.
+        POWERTOOLS_METRICS_NAMESPACE: Stack.of(this).stackName,
         LOG_LEVEL: props.logLevel ?? 'INFO',
         ...props.environment,
       },

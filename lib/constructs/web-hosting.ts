@@ -246,6 +246,9 @@ export class WebHosting extends Construct {
       // The bundles have content-hashed names (web-client/build.ts), so only the two files
       // whose names stay the same can be stale.
       distributionPaths: ['/index.html', '/c/index.html', '/config.json'],
+      // Source maps stay private: in the CDK's asset, never on the public site. A `//#
+      // sourceMappingURL` then finds nothing there, which browsers ignore.
+      exclude: ['*.map'],
       // Browsers revalidate every time (a cheap 304); CloudFront keeps a copy until the next
       // deployment's invalidation, at most a day.
       cacheControl: [CacheControl.fromString('public, max-age=0, s-maxage=86400')],

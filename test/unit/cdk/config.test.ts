@@ -35,6 +35,8 @@ describe('parseConfig', () => {
       },
       photoRetentionDays: [1, 7, 30],
       firewall: { rateLimit: 2000, citizenRateLimit: 300, bindRateLimit: 30 },
+      alarms: { refusalsPerFiveMinutes: 5, smsDailySpendUsd: 20 },
+      cognitoEmail: null,
     });
   });
 
@@ -69,8 +71,29 @@ describe('parseConfig', () => {
     [{ apiThrottle: { burstLimit: 1.5 } }, /"apiThrottle.burstLimit"/],
     [{ apiThrottle: { rate: 1 } }, /unknown key "apiThrottle.rate"/],
     [{ retain: true }, /unknown key "retain"/],
+    [{ alarms: { refusalsPerFiveMinutes: 0 } }, /"alarms.refusalsPerFiveMinutes"/],
+    [{ alarms: { smsDailySpendUsd: -1 } }, /"alarms.smsDailySpendUsd"/],
+    [{ cognitoEmail: { fromEmail: 'nobody' } }, /"cognitoEmail.fromEmail"/],
+    [
+      { cognitoEmail: { fromEmail: 'a@example.org', verifiedDomain: 'example.com' } },
+      /"cognitoEmail.verifiedDomain"/,
+    ],
   ])('rejects %j', (override, message) => {
     expect(() => parseConfig({ ...minimal, ...override })).toThrow(message);
+  });
+
+  test('alarm thresholds and the SES sender have defaults, and are read when given', () => {
+    expect(parseConfig(minimal)).toMatchObject({
+      alarms: { refusalsPerFiveMinutes: 5, smsDailySpendUsd: 20 },
+      cognitoEmail: null,
+    });
+    const given = parseConfig({
+      ...minimal,
+      alarms: { smsDailySpendUsd: 7.5 },
+      cognitoEmail: { fromEmail: 'no-reply@example.org', verifiedDomain: 'example.org' },
+    });
+    expect(given.alarms).toEqual({ refusalsPerFiveMinutes: 5, smsDailySpendUsd: 7.5 });
+    expect(given.cognitoEmail).toEqual({ fromEmail: 'no-reply@example.org', verifiedDomain: 'example.org' });
   });
 
   test('lists every problem at once', () => {
