@@ -74,8 +74,11 @@ else
 fi
 
 out="$root/dist/engine"
+# A build folder made against another SDK prefix starts over (CMake keeps what it found).
+grep -qF "KVS_PREFIX:PATH=$prefix" "$out/build/CMakeCache.txt" 2>/dev/null || rm -rf "$out/build"
 cmake -S "$root/device/engine" -B "$out/build" -DCMAKE_BUILD_TYPE=Release -DKVS_PREFIX="$prefix" >/dev/null
 cmake --build "$out/build" -j"$jobs"
-cp "$out/build/sightline-engine" "$out/sightline-engine"
+# Replaced by rename, so a running engine keeps its file and the next start gets the new one.
+cp "$out/build/sightline-engine" "$out/.sightline-engine.tmp" && mv -f "$out/.sightline-engine.tmp" "$out/sightline-engine"
 ln -sfn "$prefix" "$out/sdk"
 echo "build:engine: dist/engine/sightline-engine in $((SECONDS - started)) s"

@@ -66,12 +66,22 @@ typedef struct {
     volatile BOOL closing; /* freed by the main loop, never inside an SDK callback */
     BOOL sawKeyframe;  /* frames go out from the first keyframe on */
     BOOL remoteCanTrickle;
+    BOOL remoteSet;    /* candidates are added from here on, buffered before */
     CHAR clientId[MAX_SIGNALING_CLIENT_ID_LEN + 1];
     PRtcPeerConnection peerConnection;
     PRtcRtpTransceiver video;
     RtcSessionDescriptionInit answer;
     struct EngineContext* ctx;
 } Viewer;
+
+/* A viewer's ICE candidate that arrived before its connection could take it. */
+typedef struct {
+    BOOL used;
+    CHAR clientId[MAX_SIGNALING_CLIENT_ID_LEN + 1];
+    PCHAR payload; /* heap */
+    UINT32 len;
+    UINT64 receivedAt;
+} EarlyCandidate;
 
 typedef struct EngineContext {
     EngineOptions options;
@@ -108,6 +118,7 @@ typedef struct EngineContext {
     /* Viewers with a peer connection; guarded by viewersLock. */
     pthread_mutex_t viewersLock;
     Viewer viewers[ENGINE_MAX_VIEWERS];
+    EarlyCandidate early[ENGINE_MAX_EARLY_CANDIDATES];
     CHAR reportedConnected[1024];
 
     /* Media. */

@@ -94,6 +94,8 @@ int main(int argc, char** argv)
     sigaddset(&stopSignals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stopSignals, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* Line by line even into a pipe, so the agent logs what happened when it happened. */
+    setvbuf(stdout, NULL, _IOLBF, 0);
     setvbuf(stderr, NULL, _IOLBF, 0);
 
     ctx = (EngineContext*) calloc(1, sizeof(EngineContext));

@@ -6,6 +6,8 @@
  * callback, which runs on the connection's own threads.
  */
 
+static VOID drainEarly(EngineContext* ctx, Viewer* v);
+
 static Viewer* findViewer(EngineContext* ctx, const char* clientId)
 {
     UINT32 i;
@@ -88,7 +90,7 @@ static VOID onIceCandidate(UINT64 customData, PCHAR candidateJson)
                 engineError(ctx, "viewer", status, "could not make the answer for %s: 0x%08x", v->clientId, status);
                 return;
             }
-            signalingSend(ctx, SIGNALING_MESSAGE_TYPE_ANSWER, v->clientId, payload, len);
+            signalingSend(ctx, SIGNALING_MESSAGE_TYPE_ANSWER, v->clientId, payload, (UINT32) STRLEN(payload));
         }
         return;
     }
@@ -184,13 +186,18 @@ STATUS viewerAnswer(EngineContext* ctx, const char* clientId, PCHAR offer, UINT3
 
     ENGINE_SDK(ctx, deserializeSessionDescriptionInit(offer, offerLen, &remote), "viewer", "deserializeSessionDescriptionInit");
     ENGINE_SDK(ctx, setRemoteDescription(v->peerConnection, &remote), "viewer", "setRemoteDescription");
+    pthread_mutex_lock(&ctx->viewersLock);
+    v->remoteSet = TRUE;
+    drainEarly(ctx, v);
+    pthread_mutex_unlock(&ctx->viewersLock);
     canTrickle = canTrickleIceCandidates(v->peerConnection);
     v->remoteCanTrickle = !NULLABLE_CHECK_EMPTY(canTrickle) && canTrickle.value;
     ENGINE_SDK(ctx, setLocalDescription(v->peerConnection, &v->answer), "viewer", "setLocalDescription");
     if (v->remoteCanTrickle) {
         ENGINE_SDK(ctx, createAnswer(v->peerConnection, &v->answer), "viewer", "createAnswer");
         ENGINE_SDK(ctx, serializeSessionDescriptionInit(&v->answer, payload, &len), "viewer", "serializeSessionDescriptionInit");
-        CHK_STATUS(signalingSend(ctx, SIGNALING_MESSAGE_TYPE_ANSWER, clientId, payload, len));
+        /* The serialized length counts the terminating NUL, which must not go on the wire. */
+        CHK_STATUS(signalingSend(ctx, SIGNALING_MESSAGE_TYPE_ANSWER, clientId, payload, (UINT32) STRLEN(payload)));
     }
     ENGINE_LOG("answered %s", clientId);
 
@@ -203,25 +210,91 @@ CleanUp:
     return retStatus;
 }
 
-VOID viewerCandidate(EngineContext* ctx, const char* clientId, PCHAR payload, UINT32 len)
+/* Called with viewersLock held. */
+static VOID addCandidate(EngineContext* ctx, Viewer* v, PCHAR payload, UINT32 len)
 {
     RtcIceCandidateInit candidate;
-    Viewer* v;
     STATUS status;
+    MEMSET(&candidate, 0, SIZEOF(candidate));
+    status = deserializeRtcIceCandidateInit(payload, len, &candidate);
+    if (STATUS_SUCCEEDED(status)) {
+        status = addIceCandidate(v->peerConnection, candidate.candidate);
+    }
+    if (STATUS_FAILED(status)) {
+        ENGINE_LOG("ignored a candidate from %s: 0x%08x", v->clientId, status);
+    } else {
+        DLOGD("added remote candidate from %s: %s", v->clientId, candidate.candidate);
+    }
+}
+
+/*
+ * A viewer trickles its candidates right after its offer, and the SDK hands them over while the
+ * offer is still being checked or answered: they wait here until the connection has the offer.
+ */
+VOID viewerCandidate(EngineContext* ctx, const char* clientId, PCHAR payload, UINT32 len)
+{
+    Viewer* v;
+    UINT32 i, slot = 0;
+    UINT64 oldest = MAX_UINT64;
     pthread_mutex_lock(&ctx->viewersLock);
     v = findViewer(ctx, clientId);
-    if (v != NULL && v->peerConnection != NULL) {
-        MEMSET(&candidate, 0, SIZEOF(candidate));
-        status = deserializeRtcIceCandidateInit(payload, len, &candidate);
-        if (STATUS_SUCCEEDED(status)) {
-            status = addIceCandidate(v->peerConnection, candidate.candidate);
+    if (v != NULL && v->remoteSet) {
+        addCandidate(ctx, v, payload, len);
+        pthread_mutex_unlock(&ctx->viewersLock);
+        return;
+    }
+    for (i = 0; i < ENGINE_MAX_EARLY_CANDIDATES; i++) {
+        EarlyCandidate* e = &ctx->early[i];
+        if (!e->used) {
+            slot = i;
+            break;
         }
-        if (STATUS_FAILED(status)) {
-            ENGINE_LOG("ignored a candidate from %s: 0x%08x", clientId, status);
+        if (e->receivedAt < oldest) {
+            oldest = e->receivedAt;
+            slot = i;
         }
     }
-    /* Candidates for an offer still being checked are dropped: the viewer's ICE checks still arrive as peer-reflexive. */
+    SAFE_MEMFREE(ctx->early[slot].payload);
+    MEMSET(&ctx->early[slot], 0, SIZEOF(EarlyCandidate));
+    if ((ctx->early[slot].payload = (PCHAR) MEMALLOC(len + 1)) != NULL) {
+        MEMCPY(ctx->early[slot].payload, payload, len);
+        ctx->early[slot].payload[len] = '\0';
+        ctx->early[slot].len = len;
+        ctx->early[slot].used = TRUE;
+        ctx->early[slot].receivedAt = GETTIME();
+        STRNCPY(ctx->early[slot].clientId, clientId, MAX_SIGNALING_CLIENT_ID_LEN);
+    }
     pthread_mutex_unlock(&ctx->viewersLock);
+}
+
+/* Adds the candidates that waited for this viewer's connection; viewersLock held. */
+static VOID drainEarly(EngineContext* ctx, Viewer* v)
+{
+    UINT32 i;
+    for (i = 0; i < ENGINE_MAX_EARLY_CANDIDATES; i++) {
+        EarlyCandidate* e = &ctx->early[i];
+        if (e->used && STRCMP(e->clientId, v->clientId) == 0) {
+            addCandidate(ctx, v, e->payload, e->len);
+            SAFE_MEMFREE(e->payload);
+            MEMSET(e, 0, SIZEOF(*e));
+        }
+    }
+}
+
+/* Candidates nobody claimed within this long belong to an offer that was refused or replaced. */
+#define EARLY_CANDIDATE_TTL (10 * HUNDREDS_OF_NANOS_IN_A_SECOND)
+
+static VOID expireEarly(EngineContext* ctx)
+{
+    UINT32 i;
+    UINT64 now = GETTIME();
+    for (i = 0; i < ENGINE_MAX_EARLY_CANDIDATES; i++) {
+        EarlyCandidate* e = &ctx->early[i];
+        if (e->used && now - e->receivedAt > EARLY_CANDIDATE_TTL) {
+            SAFE_MEMFREE(e->payload);
+            MEMSET(e, 0, SIZEOF(*e));
+        }
+    }
 }
 
 VOID viewerDrop(EngineContext* ctx, const char* clientId, const char* why)
@@ -271,6 +344,7 @@ VOID viewersReap(EngineContext* ctx)
         }
     }
     reportConnected(ctx);
+    expireEarly(ctx);
     pthread_mutex_unlock(&ctx->viewersLock);
     for (i = 0; i < n; i++) {
         if (closing[i]->peerConnection != NULL) {
@@ -316,6 +390,10 @@ VOID viewersFreeAll(EngineContext* ctx)
 {
     UINT32 i;
     pthread_mutex_lock(&ctx->viewersLock);
+    for (i = 0; i < ENGINE_MAX_EARLY_CANDIDATES; i++) {
+        SAFE_MEMFREE(ctx->early[i].payload);
+        ctx->early[i].used = FALSE;
+    }
     for (i = 0; i < ENGINE_MAX_VIEWERS; i++) {
         if (ctx->viewers[i].used) {
             ctx->viewers[i].closing = TRUE;

@@ -269,12 +269,20 @@ export class LiveConnection {
         for (const candidate of pending.splice(0)) signaling.sendIceCandidate(candidate);
       })().catch((err: unknown) => this.fail(pc, err));
     });
+    // A master may trickle candidates before its answer arrives (the C SDK gathers as it makes the
+    // answer): they wait for the answer, or the browser would drop them.
+    const early: RTCIceCandidateInit[] = [];
     signaling.on('sdpAnswer', (answer: RTCSessionDescriptionInit) => {
       // Only the first answer to this connection's offer counts.
       if (!published || answered) return;
       answered = true;
       // Applied at once so ICE and DTLS proceed while the fingerprint is checked.
-      void pc.setRemoteDescription(answer).catch((err: Error) => this.retry(err.message));
+      pc.setRemoteDescription(answer).then(
+        () => {
+          for (const candidate of early.splice(0)) void pc.addIceCandidate(candidate).catch(() => undefined);
+        },
+        (err: Error) => this.retry(err.message),
+      );
       this.verify(clientId, published, answer)
         .then((ok) => {
           if (pc !== this.pc) return;
@@ -288,6 +296,10 @@ export class LiveConnection {
         .catch((err: unknown) => this.fail(pc, err));
     });
     signaling.on('iceCandidate', (candidate: RTCIceCandidateInit) => {
+      if (!pc.remoteDescription) {
+        if (early.length < 100) early.push(candidate);
+        return;
+      }
       void pc.addIceCandidate(candidate).catch(() => undefined);
     });
     signaling.on('close', () => {
