@@ -7,7 +7,7 @@ import type { LocalOutputs, WebConfig } from '../lambda/contract/types';
 import { tables } from '../lambda/core/tables';
 import { createLocalAws, type LocalAws } from './aws';
 import { stopChild } from './child-process';
-import { registerLiveRoles, startDemoDevice } from './live';
+import { registerLiveRoles, startDemoDevice, type LocalCamera } from './live';
 import { startCognito } from './cognito';
 import { createCognitoProxy } from './cognito-proxy';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './constants';
@@ -26,7 +26,7 @@ import { createOutboxPage } from './outbox-page';
 import { scheduleInviteExpiry, setUpShowMe } from './show-me';
 import { ensurePortFree } from './ports';
 import { ensureTls } from './tls';
-import { startTurnServer, TURN_MISSING, turnIceServers, turnserverInstalled } from './turn';
+import { startTurnServer, TURN_MISSING, TURN_PORT, turnIceServers, turnserverInstalled } from './turn';
 import { createWebServer } from './web';
 
 export interface LocalCloudOptions {
@@ -41,6 +41,8 @@ export interface LocalCloudOptions {
   warn?: (line: string) => void;
   /** Handler log level (Powertools): WARN keeps a terminal readable. */
   handlerLogLevel?: string;
+  /** The demo camera's engine: the simulated one (default) or the C engine, once built. */
+  camera?: LocalCamera;
 }
 
 export interface LocalCloud {
@@ -245,11 +247,23 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 
     // The demo camera is a real device agent that provisions itself by claim and then streams,
     // as soon as the cloud is up, so a newcomer can watch within a minute.
+    // What a camera needs of the cloud: the demo camera's and every local agent's configuration.
+    const device = {
+      region: LOCAL_REGION,
+      caCertPath: tls.caCertPath,
+      awsEndpoints: aws.endpoints,
+      kinesisVideoControlPlane: kvsOrigin,
+      ...(turn ? { stunUrl: `stun:${turn.address}:${TURN_PORT}` } : {}),
+    };
     const demoSerial = demo.devices[0]?.serial;
     if (demoSerial) {
-      const device = { region: LOCAL_REGION, caCertPath: tls.caCertPath, awsEndpoints: aws.endpoints };
       const camera = startDemoDevice(
-        { outputs: { ...device, iot: iot.outputs }, stateDir, persist: options.persist },
+        {
+          outputs: { ...device, iot: iot.outputs },
+          stateDir,
+          persist: options.persist,
+          ...(options.camera ? { camera: options.camera } : {}),
+        },
         demoSerial,
         options.log,
       );
@@ -267,6 +281,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       },
       tables: dynamo.tableNames,
       kinesisVideoControlPlane: kvsOrigin,
+      ...(device.stunUrl ? { stunUrl: device.stunUrl } : {}),
       iot: iot.outputs,
       demo,
     };

@@ -7,6 +7,23 @@ import { ADMIN_PRINCIPAL_ARN, type LocalAws } from './aws';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './constants';
 import { AWS_PORTS, splitEndpoint } from './endpoints';
 
+/** Where `npm run build:engine` puts the C engine (device/engine/). */
+export const ENGINE_BINARY = join(__dirname, '..', 'dist', 'engine', 'sightline-engine');
+
+/** The C engine's media locally: a moving test pattern, H.264 in software, a keyframe a second. */
+export const TEST_PATTERN_PIPELINE =
+  'videotestsrc is-live=true pattern=ball ! video/x-raw,format=I420,width=640,height=480,framerate=15/1 ! ' +
+  'x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 bframes=0 ! video/x-h264,profile=constrained-baseline';
+
+/** The engine a local camera runs; the C engine can be made to use TURN relays only. */
+export type LocalCamera = { engine: 'simulated' } | { engine: 'kvs-c-sdk'; relayOnly?: boolean };
+
+/** What a local camera needs of the cloud's outputs. */
+export type CameraOutputs = Pick<
+  LocalOutputs,
+  'region' | 'caCertPath' | 'awsEndpoints' | 'kinesisVideoControlPlane' | 'stunUrl'
+> & { iot: LocalIotOutputs };
+
 const SCOPE = { partition: 'aws', region: LOCAL_REGION, account: LOCAL_ACCOUNT };
 export const VIEWER_ROLE_ARN = `arn:aws:iam::${LOCAL_ACCOUNT}:role/sightline-viewer`;
 
@@ -31,9 +48,10 @@ export function registerLiveRoles(aws: LocalAws): void {
  * with each start, and a camera provisioned earlier must follow it.
  */
 export function localAgentConfig(
-  outputs: Pick<LocalOutputs, 'region' | 'caCertPath' | 'awsEndpoints'> & { iot: LocalIotOutputs },
-  options: { serial: string; stateDir: string; supervision?: Record<string, number> },
+  outputs: CameraOutputs,
+  options: { serial: string; stateDir: string; supervision?: Record<string, number>; camera?: LocalCamera },
 ): Record<string, unknown> {
+  const camera = options.camera ?? { engine: 'simulated' };
   const { host, port } = splitEndpoint(outputs.iot.endpoint, AWS_PORTS.mqtt);
   return {
     serial: options.serial,
@@ -49,16 +67,29 @@ export function localAgentConfig(
       roleAlias: outputs.iot.roleAlias,
     },
     stateDir: options.stateDir,
-    engine: 'simulated',
-    // The simulated engine is a Node process: the main origin (with its port) serves it as well.
-    engineOptions: { kinesisVideoEndpoint: outputs.awsEndpoints.kinesisvideo, caPath: outputs.caCertPath },
+    engine: camera.engine,
+    engineOptions:
+      camera.engine === 'kvs-c-sdk'
+        ? {
+            // The C SDK as on AWS: a control plane with no port, the local TURN server for STUN.
+            binary: ENGINE_BINARY,
+            pipeline: TEST_PATTERN_PIPELINE,
+            controlPlaneUrl: outputs.kinesisVideoControlPlane,
+            ...(outputs.stunUrl ? { stunUrl: outputs.stunUrl } : {}),
+            caPath: outputs.caCertPath,
+            relayOnly: camera.relayOnly === true,
+          }
+        : // The simulated engine is a Node process: the main origin (with its port) serves it as well.
+          { kinesisVideoEndpoint: outputs.awsEndpoints.kinesisvideo, caPath: outputs.caCertPath },
     ...(options.supervision ? { supervision: options.supervision } : {}),
   };
 }
 
 /** Where the demo device keeps its key and certificate, and what it needs to reach the cloud. */
 export interface DemoDeviceIot {
-  outputs: Pick<LocalOutputs, 'region' | 'caCertPath' | 'awsEndpoints'> & { iot: LocalIotOutputs };
+  outputs: CameraOutputs;
+  /** Which engine streams: the simulated one (default) or the C engine (`npm run build:engine`). */
+  camera?: LocalCamera;
   /** The local cloud's state folder; the device's own lives in `demo-device/` under it. */
   stateDir: string;
   /** A cloud that forgets its registry on restart needs a device that forgets its certificate. */
@@ -81,7 +112,15 @@ export function startDemoDevice(
   const configPath = join(dir, 'agent.json');
   writeFileSync(
     configPath,
-    JSON.stringify(localAgentConfig(iot.outputs, { serial, stateDir: join(dir, 'state') }), null, 2),
+    JSON.stringify(
+      localAgentConfig(iot.outputs, {
+        serial,
+        stateDir: join(dir, 'state'),
+        ...(iot.camera ? { camera: iot.camera } : {}),
+      }),
+      null,
+      2,
+    ),
   );
   const root = join(__dirname, '..');
   const child = spawn(
@@ -92,7 +131,10 @@ export function startDemoDevice(
       '--config',
       configPath,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SIGHTLINE_AGENT_LOG: 'quiet' } },
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, SIGHTLINE_AGENT_LOG: process.env.SIGHTLINE_AGENT_LOG ?? 'quiet' },
+    },
   );
   const relay = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) if (line.trim()) log(line);

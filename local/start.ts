@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalCloud } from './cloud';
+import { ENGINE_BINARY } from './live';
 import { ensureTls } from './tls';
 
 /**
@@ -21,8 +22,13 @@ async function main(): Promise<void> {
       memory: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
+      camera: { type: 'string', default: 'simulated' },
     },
   });
+  if (values.camera !== 'simulated' && values.camera !== 'c-engine')
+    throw new Error('--camera must be "simulated" or "c-engine"');
+  if (values.camera === 'c-engine' && !existsSync(ENGINE_BINARY))
+    throw new Error('--camera c-engine needs the engine: run `npm run build:engine` first');
   const stateDir = resolve(values.state);
   if (values.reset) rmSync(stateDir, { recursive: true, force: true });
   const port = Number(values.port);
@@ -44,6 +50,7 @@ async function main(): Promise<void> {
     persist: !values.memory,
     log,
     handlerLogLevel: values.verbose ? 'INFO' : 'WARN',
+    camera: values.camera === 'c-engine' ? { engine: 'kvs-c-sdk' } : { engine: 'simulated' },
   });
 
   let stopping = false;

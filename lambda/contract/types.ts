@@ -57,6 +57,11 @@ export interface LocalOutputs extends WebConfig {
    * same service on the main origin, for the handlers and browsers.)
    */
   kinesisVideoControlPlane: string;
+  /**
+   * The local TURN server's STUN URL (`stun:<address>:3478`), for a C SDK camera, which would use
+   * KVS's regional STUN server on AWS; absent when no TURN server runs.
+   */
+  stunUrl?: string;
   /** AWS IoT as a device sees it: the same fields a camera's configuration carries on AWS. */
   iot: LocalIotOutputs;
   demo: {
