@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 
@@ -56,7 +57,8 @@ export class CredentialsProvider {
         {
           host,
           port: port ? Number(port) : 443,
-          servername: host,
+          // SNI carries host names only (RFC 6066); an IP endpoint (the local cloud's) sends none.
+          ...(host && isIP(host) === 0 ? { servername: host } : {}),
           method: 'GET',
           path: `/role-aliases/${encodeURIComponent(roleAlias)}/credentials`,
           headers: { 'x-amzn-iot-thingname': thingName },
