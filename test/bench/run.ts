@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
@@ -22,14 +23,38 @@ const STATE_DIR = join(REPO_ROOT, '.local-bench');
  */
 const RTTS = (process.env.BENCH_RTTS ?? '0,60').split(',').map(Number);
 
+/** The demo camera's engines, each against a cloud of its own: `BENCH_CAMERAS` picks. */
+const CAMERAS = (process.env.BENCH_CAMERAS ?? 'simulated,c-engine').split(',') as (
+  'simulated' | 'c-engine'
+)[];
+
 async function main(): Promise<void> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-  const cloud = await startCloud(STATE_DIR);
+  const liveView: Record<string, unknown> = {};
+  let agent: unknown;
+  for (const camera of CAMERAS) {
+    const cloud = await startCloud(STATE_DIR, 120_000, { camera });
+    try {
+      const outputs = JSON.parse(readFileSync(join(STATE_DIR, 'outputs.json'), 'utf8')) as LocalOutputs;
+      liveView[camera] = await benchLiveView(outputs, camera);
+      // The device agent, on the same cloud: its memory and the time from claim to streaming.
+      if (camera === 'simulated') agent = await benchAgent({ outputs });
+    } finally {
+      await stopCloud(cloud);
+    }
+  }
+  console.log(JSON.stringify({ liveView, agent }, null, 2));
+}
+
+async function benchLiveView(outputs: LocalOutputs, camera: string) {
   // Chromium counts a page served by request interception (the seed's page) as public, and so
-  // would refuse its connections to loopback; nothing else differs between the two viewers.
-  const browser = await launchChromium(['--disable-features=LocalNetworkAccessChecks']);
+  // would refuse its connections to loopback; the C SDK cannot resolve the mDNS names Chromium
+  // hides host addresses behind (device/README.md). Both viewers run in this one browser.
+  const browser = await launchChromium([
+    '--disable-features=LocalNetworkAccessChecks,WebRtcHideLocalIpsWithMdns',
+    '--allow-loopback-in-peer-connection',
+  ]);
   try {
-    const outputs = JSON.parse(readFileSync(join(STATE_DIR, 'outputs.json'), 'utf8')) as LocalOutputs;
     const device = outputs.demo.devices[0]!;
     const { page } = await phonePage(browser, outputs.webUrl);
     await signIn(page, outputs.webUrl, outputs.demo.owner);
@@ -71,15 +96,48 @@ async function main(): Promise<void> {
         sequentialRequestsBeforeOffer: sequential,
       });
     }
-    const liveView = { runs: RUNS, scenarios, targets: { medianMs: 250, sequentialRequests: 2 } };
-    // The device agent, on the same cloud: its memory and the time from claim to streaming.
-    const agent = await benchAgent({ outputs });
-    const result = { liveView, agent };
-    console.log(JSON.stringify(result, null, 2));
+    const engine = camera === 'c-engine' ? await engineWhileStreaming(page, device.serial) : undefined;
+    return {
+      runs: RUNS,
+      scenarios,
+      ...(engine ? { engine } : {}),
+      targets: { medianMs: 250, sequentialRequests: 2 },
+    };
   } finally {
     await browser.close();
-    await stopCloud(cloud);
   }
+}
+
+/**
+ * The C engine's resident memory and CPU while one viewer watches: /proc of the engine process,
+ * CPU as the share of one core over ten seconds.
+ */
+async function engineWhileStreaming(page: Page, serial: string) {
+  const pids = execFileSync('pgrep', ['-f', `sightline-engine --channel ${serial}`], { encoding: 'utf8' })
+    .trim()
+    .split('\n')
+    .filter(Boolean);
+  if (pids.length !== 1) throw new Error(`expected one engine process for ${serial}, found ${pids.length}`);
+  const pid = pids[0]!;
+  const ticks = () => {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks
+  };
+  const rssKb = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]);
+  const idleRssKb = rssKb();
+  const row = page.getByTestId(`device-${serial}`);
+  await row.getByTestId('watch').click();
+  await row.locator('[data-testid=live-state][data-state=live]').waitFor({ timeout: 20_000 });
+  const before = ticks();
+  await page.waitForTimeout(10_000);
+  const cpuPercent = Math.round(((ticks() - before) / 100 / 10) * 1000) / 10;
+  const streamingRssKb = rssKb();
+  await row.getByTestId('live-close').click();
+  return {
+    idleRssMb: Math.round(idleRssKb / 102.4) / 10,
+    streamingRssMb: Math.round(streamingRssKb / 102.4) / 10,
+    cpuPercentOfOneCore: cpuPercent,
+  };
 }
 
 /**

@@ -12,7 +12,7 @@ import { REPO_ROOT } from './paths';
 export async function startCloud(
   stateDir: string,
   timeoutMs = 120_000,
-  options: { persist?: boolean } = {},
+  options: { persist?: boolean; camera?: 'simulated' | 'c-engine' } = {},
 ): Promise<ChildProcess> {
   const outputs = join(stateDir, 'outputs.json');
   rmSync(outputs, { force: true });
@@ -23,6 +23,7 @@ export async function startCloud(
       join(REPO_ROOT, 'local', 'start.ts'),
       ...['--state', stateDir, '--port', '0', '--quiet'],
       ...(options.persist ? [] : ['--reset', '--memory']),
+      ...(options.camera ? ['--camera', options.camera] : []),
     ],
     {
       cwd: REPO_ROOT,
