@@ -122,6 +122,18 @@ export function startDemoDevice(
       2,
     ),
   );
+  return spawnAgent(configPath, log, { logLevel: process.env.SIGHTLINE_AGENT_LOG ?? 'quiet' });
+}
+
+/**
+ * The device agent run from source with this config file, its output to `log` line by line, at
+ * this `SIGHTLINE_AGENT_LOG` level; `detached` puts it in a process group of its own.
+ */
+export function spawnAgent(
+  configPath: string,
+  log: (line: string) => void,
+  options: { logLevel: string; detached?: boolean },
+): ChildProcess {
   const root = join(__dirname, '..');
   const child = spawn(
     process.execPath,
@@ -133,7 +145,8 @@ export function startDemoDevice(
     ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, SIGHTLINE_AGENT_LOG: process.env.SIGHTLINE_AGENT_LOG ?? 'quiet' },
+      detached: options.detached === true,
+      env: { ...process.env, SIGHTLINE_AGENT_LOG: options.logLevel },
     },
   );
   const relay = (chunk: Buffer) => {

@@ -1,23 +1,27 @@
-import wrtc from '@roamhq/wrtc';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { GetThingShadowCommand, IoTDataPlaneClient } from '@aws-sdk/client-iot-data-plane';
 import {
   DescribeSignalingChannelCommand,
   GetSignalingChannelEndpointCommand,
   KinesisVideoClient,
 } from '@aws-sdk/client-kinesis-video';
-import type { SignalingClient } from 'amazon-kinesis-video-streams-webrtc';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fingerprintOf } from '../../lambda/contract/fingerprints';
-import type { PersistedState } from '../../device/agent/state';
 import { localAgentConfig } from '../../local/live';
-import { ADMIN, closeSignaling, installTrustingWebSocket, openSignaling, sdkConfig } from '../support/aws';
+import { ADMIN, closeSignaling, installTrustingWebSocket, sdkConfig } from '../support/aws';
+import {
+  answerWithin,
+  endProcessGroup,
+  newClientId,
+  nodeViewer,
+  readAgentState,
+  refusalOf as refusalRecord,
+  spawnAgent,
+} from '../support/camera-viewer';
 import { agent as httpsAgent, newDevice, outputs } from '../support/cloud';
 import { allowViewer, eventually } from '../support/iot';
-import { REPO_ROOT, TEST_STATE_DIR } from '../support/paths';
+import { TEST_STATE_DIR } from '../support/paths';
 
 /**
  * DTLS fingerprint validation on the camera (design.md §4): the real device agent with the
@@ -47,14 +51,6 @@ let channelARN: string;
 let viewerEndpoint: string;
 const peers: RTCPeerConnection[] = [];
 
-const readState = (stateDir: string): PersistedState | undefined => {
-  try {
-    return JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as PersistedState;
-  } catch {
-    return undefined;
-  }
-};
-
 async function shadow(): Promise<Shadow> {
   const got = await iotData.send(new GetThingShadowCommand({ thingName }));
   return JSON.parse(Buffer.from(got.payload!).toString('utf8')) as Shadow;
@@ -62,47 +58,8 @@ async function shadow(): Promise<Shadow> {
 
 const allow = (clientId: string, fingerprint: string | null) => allowViewer(thingName, clientId, fingerprint);
 
-/** A Node viewer: its offer (with its fingerprint) and its open signaling client. */
-async function viewer(clientId: string): Promise<{
-  pc: RTCPeerConnection;
-  signaling: SignalingClient;
-  fingerprint: string;
-  offer: RTCSessionDescriptionInit;
-}> {
-  const pc = new wrtc.RTCPeerConnection({ iceServers: [] }) as RTCPeerConnection;
-  peers.push(pc);
-  pc.addTransceiver('video', { direction: 'recvonly' });
-  await pc.setLocalDescription(await pc.createOffer());
-  const offer = pc.localDescription!;
-  const signaling = await openSignaling({
-    channelARN,
-    channelEndpoint: viewerEndpoint,
-    credentials: ADMIN,
-    clientId,
-  });
-  signaling.on(
-    'iceCandidate',
-    (candidate: RTCIceCandidateInit) => void pc.addIceCandidate(candidate).catch(() => undefined),
-  );
-  pc.onicecandidate = ({ candidate }) => {
-    if (candidate) signaling.sendIceCandidate(candidate);
-  };
-  return { pc, signaling, fingerprint: fingerprintOf(offer.sdp!)!, offer };
-}
-
-/** A client id as sessions mint them. */
-const newClientId = () => `viewer-${randomBytes(16).toString('base64url').slice(0, 22)}`;
-
-/** The next SDP answer, or null if none comes within `ms`. */
-function answerWithin(signaling: SignalingClient, ms: number): Promise<RTCSessionDescriptionInit | null> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(null), ms);
-    signaling.once('sdpAnswer', (answer: RTCSessionDescriptionInit) => {
-      clearTimeout(timer);
-      resolve(answer);
-    });
-  });
-}
+/** A Node viewer on the camera's channel, its offer not yet sent. */
+const viewer = (clientId: string) => nodeViewer({ channelARN, endpoint: viewerEndpoint }, clientId, peers);
 
 beforeAll(async () => {
   installTrustingWebSocket(readFileSync(outputs.caCertPath));
@@ -115,26 +72,13 @@ beforeAll(async () => {
     configPath,
     JSON.stringify(localAgentConfig(outputs as Parameters<typeof localAgentConfig>[0], { serial, stateDir })),
   );
-  camera = spawn(
-    process.execPath,
-    [
-      join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
-      join(REPO_ROOT, 'device', 'agent', 'main.ts'),
-      '--config',
-      configPath,
-    ],
-    {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
-      env: { ...process.env, SIGHTLINE_AGENT_LOG: 'info' },
+  camera = spawnAgent(configPath, cameraOutput);
+  await eventually(async () => readAgentState(stateDir)?.phase === 'streaming', 60_000).catch(
+    (err: Error) => {
+      throw new Error(`${err.message}: the camera did not stream\n${cameraOutput.join('\n').slice(-3000)}`);
     },
   );
-  camera.stdout!.on('data', (c: Buffer) => cameraOutput.push(c.toString()));
-  camera.stderr!.on('data', (c: Buffer) => cameraOutput.push(c.toString()));
-  await eventually(async () => readState(stateDir)?.phase === 'streaming', 60_000).catch((err: Error) => {
-    throw new Error(`${err.message}: the camera did not stream\n${cameraOutput.join('').slice(-3000)}`);
-  });
-  thingName = readState(stateDir)!.thing!.thingName;
+  thingName = readAgentState(stateDir)!.thing!.thingName;
   channelARN = (await kvs.send(new DescribeSignalingChannelCommand({ ChannelName: thingName }))).ChannelInfo!
     .ChannelARN!;
   const endpoints = await kvs.send(
@@ -149,20 +93,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const pc of peers) pc.close();
   closeSignaling();
-  if (camera?.pid) {
-    const exited = new Promise((r) => camera.once('exit', r));
-    try {
-      process.kill(-camera.pid, 'SIGTERM');
-    } catch {
-      // Already gone.
-    }
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-    try {
-      process.kill(-camera.pid, 'SIGKILL');
-    } catch {
-      // Already gone.
-    }
-  }
+  if (camera) await endProcessGroup(camera);
   iotData.destroy();
   kvs.destroy();
 });
@@ -233,25 +164,4 @@ test('a viewer whose session ended is refused when it offers again', async () =>
 });
 
 /** The audit record of the camera's refusal of `clientId`, as its topic rule writes it. */
-async function refusalOf(clientId: string): Promise<Record<string, unknown>> {
-  const { ddb } = await import('../../lambda/core/clients');
-  const record = await eventually(async () => {
-    const items = (
-      await ddb.send(
-        new QueryCommand({
-          TableName: outputs.tables.audit,
-          KeyConditionExpression: 'subject = :s',
-          ExpressionAttributeValues: { ':s': `device#${serial}` },
-        }),
-      )
-    ).Items;
-    return items?.find(
-      (i) =>
-        i.action === 'session.fingerprint_refused' &&
-        (i.detail as { clientId?: string }).clientId === clientId,
-    );
-  }, 10_000).catch((err: Error) => {
-    throw new Error(`${err.message}: no refusal recorded\n${cameraOutput.join('').slice(-3000)}`);
-  });
-  return record.detail as Record<string, unknown>;
-}
+const refusalOf = (clientId: string) => refusalRecord(serial, clientId, cameraOutput);

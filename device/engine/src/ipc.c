@@ -28,6 +28,9 @@ static VOID* ipcReadLoop(VOID* arg)
         if (n < 0 && errno == EINTR) {
             continue;
         }
+        if (n <= 0 && ctx->mustExit) {
+            break; /* ipcClose shut the channel: the engine is stopping with its own exit code */
+        }
         if (n <= 0) {
             /* The agent is gone: an engine without its agent must not stream on. */
             ENGINE_LOG("the agent closed the IPC channel; stopping");
