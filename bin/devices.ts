@@ -1,58 +1,118 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { toString as qrToString } from 'qrcode';
 import { tables } from '../lambda/core/tables';
+import { localManufactureKeyPath } from '../local/factory';
 import { loadOutputs } from './outputs';
 
 /**
  * The device registry tool for manufacturers and operators.
  *
- *   npm run devices -- add --serial SL-0001 [--name "Front door"]
+ *   npm run devices -- add --serial SL-0001 --key-out <file> [--name "Front door"]
+ *   npm run devices -- add --serial SL-0001 --public-key <file>
+ *   npm run devices -- reprovision --serial SL-0001 --secret <label secret>
+ *   npm run devices -- add-key --serial SL-0001 (--key-out <file> | --public-key <file>)
  *   npm run devices -- list
+ *
+ * Each camera has a manufacture key of its own, which proves to the pre-provisioning hook that it
+ * is the camera with that serial (the claim certificate is the same on every camera). `add`
+ * either makes one and writes it to --key-out (0600) for imaging onto the camera, or records the
+ * public key of one the camera made itself (--public-key, PEM); on the local cloud the key goes
+ * to the local factory by default, where local agents find it.
  *
  * It finds the registry through an outputs file: `.local/outputs.json` (the local cloud) or
  * `outputs.json` (written by `npx cdk deploy --all`), or the one named with --outputs.
  */
 const USAGE = `Usage:
-  npm run devices -- add --serial <SERIAL> [--name <label name>] [--outputs <file>]
+  npm run devices -- add --serial <SERIAL> (--key-out <file> | --public-key <file>) [--name <label name>] [--outputs <file>]
+  npm run devices -- reprovision --serial <SERIAL> --secret <label secret> [--outputs <file>]
+  npm run devices -- add-key --serial <SERIAL> (--key-out <file> | --public-key <file>) [--outputs <file>]
   npm run devices -- list [--outputs <file>]`;
+
+const COMMANDS = ['add', 'reprovision', 'add-key', 'list'] as const;
 
 interface Target {
   kind: 'local' | 'aws';
   webUrl: string;
   devicesTable: string;
+  auditTable: string;
+  /** The local factory (local cloud only): where a new device's manufacture key goes by default. */
+  manufactureKeysDir?: string;
 }
 
 function loadTarget(explicit: string | undefined): Target {
   const outputs = loadOutputs(explicit, 'DevicesTableName');
   if (outputs.kind === 'local') {
     const { local } = outputs;
-    return { kind: 'local', webUrl: local.webUrl, devicesTable: local.tables.devices };
+    return {
+      kind: 'local',
+      webUrl: local.webUrl,
+      devicesTable: local.tables.devices,
+      auditTable: local.tables.audit,
+      manufactureKeysDir: local.iot.manufactureKeysDir,
+    };
   }
   const { stack } = outputs;
-  return { kind: 'aws', webUrl: stack.WebUrl ?? '', devicesTable: stack.DevicesTableName! };
+  return {
+    kind: 'aws',
+    webUrl: stack.WebUrl ?? '',
+    devicesTable: stack.DevicesTableName!,
+    auditTable: stack.AuditTableName ?? '',
+  };
+}
+
+const SERIAL = /^[A-Za-z0-9][A-Za-z0-9-]{2,31}$/;
+
+/** Where the manufacture key comes from: a file to write a new one to, or the camera's own. */
+function manufactureKeyOf(
+  values: { 'key-out'?: string; 'public-key'?: string; serial: string },
+  target: Target,
+): { keyOut: string } | { publicKeyPem: string } {
+  if (values['key-out'] !== undefined && values['public-key'] !== undefined)
+    throw new Error('give either --key-out or --public-key, not both');
+  if (values['public-key'] !== undefined) return { publicKeyPem: readFileSync(values['public-key'], 'utf8') };
+  if (values['key-out'] !== undefined) return { keyOut: values['key-out'] };
+  if (target.manufactureKeysDir)
+    return {
+      keyOut: localManufactureKeyPath({ manufactureKeysDir: target.manufactureKeysDir }, values.serial),
+    };
+  throw new Error(
+    'a camera needs a manufacture key: --key-out <file> to make one for imaging onto it, or --public-key <file> for one it made itself',
+  );
 }
 
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
-    options: { serial: { type: 'string' }, name: { type: 'string' }, outputs: { type: 'string' } },
+    options: {
+      serial: { type: 'string' },
+      name: { type: 'string' },
+      outputs: { type: 'string' },
+      'key-out': { type: 'string' },
+      'public-key': { type: 'string' },
+      secret: { type: 'string' },
+    },
   });
-  const command = positionals[0];
-  if (command !== 'add' && command !== 'list') throw new Error(USAGE);
+  const command = positionals[0] as (typeof COMMANDS)[number];
+  if (!COMMANDS.includes(command)) throw new Error(USAGE);
+  if (command !== 'list' && (!values.serial || !SERIAL.test(values.serial))) {
+    throw new Error(
+      '--serial is required: 3 to 32 letters, digits or dashes, starting with a letter or digit',
+    );
+  }
+  const serial = values.serial!;
   const target = loadTarget(values.outputs);
   process.env[tables.devices.env] = target.devicesTable;
+  process.env[tables.audit.env] = target.auditTable;
   // The domain core reads its configuration when first loaded, so load it after setting it.
   const devices = await import('../lambda/core/devices');
-  const secrets = await import('../lambda/core/secrets');
 
   if (command === 'add') {
-    if (!values.serial || !/^[A-Za-z0-9][A-Za-z0-9-]{2,31}$/.test(values.serial)) {
-      throw new Error(
-        '--serial is required: 3 to 32 letters, digits or dashes, starting with a letter or digit',
-      );
-    }
-    const secret = secrets.formatSecret(secrets.generateSecret());
-    const item = await devices.registerDevice(values.serial, await secrets.hashSecret(secret));
+    const { registerNewDevice } = await import('./manufacture');
+    const { item, secret, keyPath } = await registerNewDevice({
+      serial,
+      ...manufactureKeyOf({ ...values, serial }, target),
+    });
     const payload = `${target.webUrl}/#bind?serial=${encodeURIComponent(item.serial)}&secret=${encodeURIComponent(secret)}`;
     console.log(
       `Registered ${item.serial} (${target.kind}). The secret is shown only now; print it on the label.\n`,
@@ -60,8 +120,45 @@ async function main(): Promise<void> {
     console.log(`  serial:  ${item.serial}`);
     if (values.name) console.log(`  name:    ${values.name}`);
     console.log(`  secret:  ${secret}`);
+    if (keyPath)
+      console.log(
+        `  key:     ${keyPath} (the camera's manufacture key: image it as iot.manufactureKeyPath, 0600)`,
+      );
     console.log(`  QR:      ${payload}\n`);
     console.log(await qrToString(payload, { type: 'terminal', small: true }));
+    return;
+  }
+
+  if (command === 'reprovision') {
+    if (!values.secret) throw new Error("--secret is required: the owner's label secret authorises it");
+    if (!(await devices.allowReprovisioning(serial, values.secret, 'operator'))) {
+      throw new Error(
+        `Refused: no device ${serial.toUpperCase()} with that label secret (the attempt is audited)`,
+      );
+    }
+    console.log(
+      `${serial.toUpperCase()} may provision again: its recorded certificate is forgotten, and the next certificate it registers with its manufacture key is kept.`,
+    );
+    return;
+  }
+
+  if (command === 'add-key') {
+    const source = manufactureKeyOf({ ...values, serial }, target);
+    const { newManufactureKey, registryFormOf } = await import('../lambda/contract/provisioning-proof');
+    if ('publicKeyPem' in source) {
+      await devices.addManufactureKey(serial, registryFormOf(source.publicKeyPem), 'operator');
+    } else {
+      const made = newManufactureKey();
+      writeFileSync(source.keyOut, made.privateKeyPem, { mode: 0o600, flag: 'wx' });
+      try {
+        await devices.addManufactureKey(serial, made.publicKey, 'operator');
+      } catch (err) {
+        rmSync(source.keyOut, { force: true });
+        throw err;
+      }
+      console.log(`  key:     ${source.keyOut} (image it onto the camera as iot.manufactureKeyPath, 0600)`);
+    }
+    console.log(`${serial.toUpperCase()} has a manufacture key now.`);
     return;
   }
 

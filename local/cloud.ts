@@ -241,6 +241,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       cognitoEndpoint: cognito.endpoint,
       userPoolId: cognito.userPoolId,
       demoFile: join(stateDir, 'demo.json'),
+      manufactureKeysDir: iot.outputs.manufactureKeysDir,
     });
 
     stoppers.unshift(scheduleInviteExpiry(options.log));

@@ -6,6 +6,7 @@ import { viewerRolePolicy } from '../lambda/core/kvs-policies';
 import { ADMIN_PRINCIPAL_ARN, type LocalAws } from './aws';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from './constants';
 import { AWS_PORTS, splitEndpoint } from './endpoints';
+import { localManufactureKeyPath } from './factory';
 
 /** Where `npm run build:engine` puts the C engine (device/engine/). */
 export const ENGINE_BINARY = join(__dirname, '..', 'dist', 'engine', 'sightline-engine');
@@ -62,6 +63,8 @@ export function localAgentConfig(
       caPath: outputs.iot.caCertPath,
       claimCertPath: outputs.iot.claim.certPath,
       claimKeyPath: outputs.iot.claim.keyPath,
+      // Where the local factory put this serial's key when it was registered (local/factory.ts).
+      manufactureKeyPath: localManufactureKeyPath(outputs.iot, options.serial),
       templateName: outputs.iot.templateName,
       credentialsEndpoint: outputs.iot.credentialsEndpoint,
       roleAlias: outputs.iot.roleAlias,

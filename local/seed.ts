@@ -5,12 +5,16 @@ import {
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { registerNewDevice } from '../bin/manufacture';
+import { newManufactureKey } from '../lambda/contract/provisioning-proof';
 import type { LocalOutputs } from '../lambda/contract/types';
-import { getDevice, registerDevice } from '../lambda/core/devices';
+import { addManufactureKey, getDevice } from '../lambda/core/devices';
 import { createOrganisation } from '../lambda/core/organisations';
-import { formatSecret, generateSecret, hashSecret } from '../lambda/core/secrets';
+import { formatSecret, generateSecret } from '../lambda/core/secrets';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './constants';
+import { localManufactureKeyPath } from './factory';
 
 /** The demo world a newcomer signs in to: fixed, documented, local-only credentials. */
 export const DEMO = {
@@ -24,6 +28,8 @@ export async function seedDemo(args: {
   cognitoEndpoint: string;
   userPoolId: string;
   demoFile: string;
+  /** The local factory, where the demo camera's manufacture key is written. */
+  manufactureKeysDir: string;
 }): Promise<LocalOutputs['demo']> {
   const cognito = new CognitoIdentityProviderClient({
     endpoint: args.cognitoEndpoint,
@@ -56,7 +62,7 @@ export async function seedDemo(args: {
     senderId: 'Sightline',
     locale: 'en',
   });
-  const device = await ensureDemoDevice(args.demoFile);
+  const device = await ensureDemoDevice(args.demoFile, localManufactureKeyPath(args, DEMO.serial));
   return {
     owner: { ...DEMO.owner },
     dispatcher: { ...DEMO.dispatcher },
@@ -97,14 +103,34 @@ async function ensureUser(
   );
 }
 
-/** The demo device's secret is kept beside the state, since the registry keeps only its hash. */
-async function ensureDemoDevice(demoFile: string): Promise<{ serial: string; secret: string }> {
+/**
+ * The demo device, registered as the factory registers one (`bin/manufacture.ts`): its secret is
+ * kept beside the state, since the registry keeps only its hash, and its manufacture key in the
+ * local factory, where the demo camera's config points.
+ */
+async function ensureDemoDevice(
+  demoFile: string,
+  keyPath: string,
+): Promise<{ serial: string; secret: string }> {
   const saved = existsSync(demoFile)
     ? (JSON.parse(readFileSync(demoFile, 'utf8')) as { serial: string; secret: string })
     : undefined;
-  if (saved && (await getDevice(saved.serial))) return saved;
+  const existing = await getDevice(DEMO.serial);
+  if (existing && !existing.manufactureKey) {
+    // Registered by an earlier version, before devices had manufacture keys.
+    const made = newManufactureKey();
+    mkdirSync(dirname(keyPath), { recursive: true, mode: 0o700 });
+    rmSync(keyPath, { force: true });
+    writeFileSync(keyPath, made.privateKeyPem, { mode: 0o600, flag: 'wx' });
+    await addManufactureKey(DEMO.serial, made.publicKey, 'local-seed');
+  }
+  if (saved && existing) return saved;
   const secret = formatSecret(saved?.secret ?? generateSecret());
-  if (!(await getDevice(DEMO.serial))) await registerDevice(DEMO.serial, await hashSecret(secret));
+  if (!existing) {
+    // A registry that starts empty: the key of an earlier run belongs to no registered device.
+    rmSync(keyPath, { force: true });
+    await registerNewDevice({ serial: DEMO.serial, keyOut: keyPath, secret });
+  }
   const demo = { serial: DEMO.serial, secret };
   writeFileSync(demoFile, JSON.stringify(demo, null, 2), { mode: 0o600 });
   return demo;

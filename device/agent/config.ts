@@ -19,6 +19,13 @@ export interface AgentConfig {
     caPath: string;
     claimCertPath: string;
     claimKeyPath: string;
+    /**
+     * This camera's own manufacture key (PEM, Ed25519 or EC P-256, mode 0600), written at
+     * manufacture beside the claim and kept through a factory reset: RegisterThing carries its
+     * signature over the new certificate, which the pre-provisioning hook checks against the
+     * registry, since the claim is the same on every camera.
+     */
+    manufactureKeyPath: string;
     templateName: string;
     /** Overrides the `CredentialEndpoint` the provisioning template returns. */
     credentialsEndpoint?: string;
@@ -175,6 +182,7 @@ export function parseConfig(raw: unknown, file = '<config>', checkFiles = true):
     'caPath',
     'claimCertPath',
     'claimKeyPath',
+    'manufactureKeyPath',
     'templateName',
     'credentialsEndpoint',
     'roleAlias',
@@ -243,6 +251,7 @@ export function parseConfig(raw: unknown, file = '<config>', checkFiles = true):
       // The claim is only needed until provisioning completes; the agent checks it then.
       claimCertPath: path(iot, 'claimCertPath', 'iot.')!,
       claimKeyPath: path(iot, 'claimKeyPath', 'iot.')!,
+      manufactureKeyPath: path(iot, 'manufactureKeyPath', 'iot.')!,
       templateName: str(iot, 'templateName', 'iot.', TEMPLATE, '1-36 letters, digits, "_" or "-"'),
       credentialsEndpoint: optStr(
         iot,

@@ -1,5 +1,7 @@
 import { createPublicKey, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { TEMPLATE_PARAMETERS } from '../../lambda/contract/iot-events';
+import { signProvisioningProof } from '../../lambda/contract/provisioning-proof';
 import type { MqttClient } from 'mqtt';
 import { Backoff, sleep } from './backoff';
 import type { AgentConfig } from './config';
@@ -152,10 +154,19 @@ async function register(
   timeout: number,
 ): Promise<Thing> {
   const { config, state, signal } = options;
+  // The claim is every camera's; the proof is this camera's alone, and good for this certificate only.
+  const proof = signProvisioningProof(
+    readManufactureKey(config.iot.manufactureKeyPath),
+    config.serial,
+    pending.certificateId,
+  );
   const answer = await request<RegisterThingAccepted>(
     client,
     provisionTopic(config.iot.templateName),
-    { certificateOwnershipToken: pending.ownershipToken, parameters: { SerialNumber: config.serial } },
+    {
+      certificateOwnershipToken: pending.ownershipToken,
+      parameters: { [TEMPLATE_PARAMETERS.serial]: config.serial, [TEMPLATE_PARAMETERS.proof]: proof },
+    },
     timeout,
     signal,
   );
@@ -187,6 +198,29 @@ function checkIssued(issued: CreateFromCsrAccepted, keyPem: string): void {
   const ours = createPublicKey(keyPem).export({ format: 'der', type: 'spki' });
   const theirs = new X509Certificate(issued.certificatePem).publicKey.export({ format: 'der', type: 'spki' });
   if (!ours.equals(theirs)) throw new Error('the issued certificate is not for the device key');
+}
+
+/**
+ * The manufacture key, refused when anyone but its owner may read or change it: the key is what
+ * tells this camera from anyone else holding the claim.
+ */
+function readManufactureKey(path: string): string {
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+  } catch (err) {
+    throw new Error(
+      `cannot read the manufacture key ${path} (${(err as NodeJS.ErrnoException).code}); ` +
+        'a device that has not provisioned needs the key it was given at manufacture',
+      { cause: err },
+    );
+  }
+  if ((mode & 0o077) !== 0) {
+    throw new Error(
+      `the manufacture key ${path} is open to others (mode ${(mode & 0o777).toString(8)}); make it 0600`,
+    );
+  }
+  return readFileSync(path, 'utf8');
 }
 
 function readClaim(path: string): string {

@@ -29,8 +29,16 @@ export interface PreProvisioningHookResult {
   parameterOverrides: Record<string, string>;
 }
 
-/** The template's parameters: the device sends `SerialNumber`; the hook sets `ThingName`. */
-export const TEMPLATE_PARAMETERS = { serial: 'SerialNumber', thingName: 'ThingName' } as const;
+/**
+ * The template's parameters: the device sends `SerialNumber` and `ProvisioningProof` (its
+ * manufacture key's signature over the serial and the new certificate's id, see
+ * `provisioning-proof.ts`); the hook sets `ThingName`.
+ */
+export const TEMPLATE_PARAMETERS = {
+  serial: 'SerialNumber',
+  proof: 'ProvisioningProof',
+  thingName: 'ThingName',
+} as const;
 
 /** MQTT client ids of provisioning sessions start with this; they never name a thing. */
 export const PROVISIONING_CLIENT_PREFIX = 'prov-';

@@ -92,6 +92,11 @@ export interface LocalIotOutputs {
   roleAlias: string;
   /** The batch claim certificate and its private key (PEM files), as imaged onto a device. */
   claim: { certPath: string; keyPath: string };
+  /**
+   * The local factory: each device registered here gets its manufacture key in this folder as
+   * `<SERIAL>.key` (0600), as a factory writes it onto the camera's image.
+   */
+  manufactureKeysDir: string;
 }
 
 export type TableKey =

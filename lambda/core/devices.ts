@@ -1,9 +1,10 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Device } from '../contract/types';
-import { updateAudited, type AuditEntry } from './audit';
+import { recordAudit, updateAudited, type AuditEntry } from './audit';
 import { ddb } from './clients';
 import { requireEnv } from './env';
 import { isConditionFailure, ProblemError } from './errors';
+import { verifySecret } from './secrets';
 import { normalizeSerial, serialOfThing, thingNameFor } from './thing-names';
 
 const TABLE = requireEnv('TABLE_DEVICES');
@@ -24,6 +25,11 @@ export interface DeviceItem {
   ownerSub?: string;
   boundAt?: string;
   name?: string;
+  /**
+   * The public half of the camera's manufacture key (base64 SPKI, `provisioning-proof.ts`): the
+   * pre-provisioning hook accepts the serial only with a proof made by its private half.
+   */
+  manufactureKey?: string;
   /** The certificate the device registered with (fleet provisioning); one per device. */
   certificateId?: string;
   /** The newest lifecycle event applied: its version, phase (0 connected, 1 disconnected), time (ms). */
@@ -51,16 +57,21 @@ export async function getDevice(serial: string): Promise<DeviceItem | undefined>
   return out.Item as DeviceItem | undefined;
 }
 
-/** Registers a new device; refuses to overwrite an existing serial. */
+/**
+ * Registers a new device with its label secret's hash and its manufacture key's public half;
+ * refuses to overwrite an existing serial.
+ */
 export async function registerDevice(
   serial: string,
   secretHash: string,
+  manufactureKey: string,
   now = new Date(),
 ): Promise<DeviceItem> {
   const item: DeviceItem = {
     serial: normalizeSerial(serial),
     registry: REGISTRY,
     secretHash,
+    manufactureKey,
     thingName: thingNameFor(serial),
     registeredAt: now.toISOString(),
     provisioned: false,
@@ -211,6 +222,73 @@ export async function recordCertificate(serial: string, certificateId: string): 
     if (isConditionFailure(err)) return false;
     throw err;
   }
+}
+
+/**
+ * Recovery of a camera that must register a new certificate (factory reset, a lost key, or one
+ * refused before its owner noticed): forgets the certificate on record, so the next RegisterThing
+ * that carries the camera's proof (its manufacture key) is accepted. Only the owner can allow
+ * it: the label secret is theirs, and it is checked here as binding checks it. A reset alone
+ * lets nobody else in, since provisioning still needs the manufacture key. Returns false (and
+ * changes nothing) for an unknown serial or a wrong secret; both outcomes are audited.
+ */
+export async function allowReprovisioning(
+  serial: string,
+  secret: string,
+  actor: string,
+  now = new Date(),
+): Promise<boolean> {
+  const device = await getDevice(normalizeSerial(serial));
+  const matches = await verifySecret(secret, device?.secretHash);
+  if (!device || !matches) {
+    if (device) {
+      await recordAudit(
+        { subject: `device#${device.serial}`, action: 'device.reprovisioning_refused', actor },
+        now,
+      );
+    }
+    return false;
+  }
+  await updateDeviceAudited(
+    {
+      Key: { serial: device.serial },
+      UpdateExpression: 'SET provisioned = :no REMOVE certificateId',
+      ConditionExpression: 'attribute_exists(serial)',
+      ExpressionAttributeValues: { ':no': false },
+    },
+    {
+      subject: `device#${device.serial}`,
+      action: 'device.reprovisioning_allowed',
+      actor,
+      ...(device.certificateId ? { detail: { previousCertificateId: device.certificateId } } : {}),
+    },
+    new ProblemError('NOT_FOUND'),
+    now,
+  );
+  return true;
+}
+
+/**
+ * Records a manufacture key for a device registered without one (before the registry kept
+ * them): only where none is recorded, so it never replaces a camera's key. Audited.
+ */
+export async function addManufactureKey(
+  serial: string,
+  manufactureKey: string,
+  actor: string,
+  now = new Date(),
+): Promise<void> {
+  await updateDeviceAudited(
+    {
+      Key: { serial: normalizeSerial(serial) },
+      UpdateExpression: 'SET manufactureKey = :key',
+      ConditionExpression: 'attribute_exists(serial) AND attribute_not_exists(manufactureKey)',
+      ExpressionAttributeValues: { ':key': manufactureKey },
+    },
+    { subject: `device#${normalizeSerial(serial)}`, action: 'device.manufacture_key_added', actor },
+    new ProblemError('NOT_FOUND'),
+    now,
+  );
 }
 
 /** One lifecycle event, reduced to what ordering and the listing need. */

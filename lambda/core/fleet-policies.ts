@@ -164,8 +164,10 @@ export function deviceRolePolicy(scope: DeploymentScope): PolicyDocumentJson {
 }
 
 /**
- * The fleet provisioning template body. The device sends `SerialNumber`; the pre-provisioning hook
- * answers with the registry's `ThingName` (and the serial as stored). The thing joins this
+ * The fleet provisioning template body. The device sends `SerialNumber` and `ProvisioningProof`
+ * (declared so that it is one of the template's parameters wherever AWS IoT looks; only the hook
+ * reads it); the pre-provisioning hook answers with the registry's `ThingName` (and the serial as
+ * stored). The thing joins this
  * stage's type and group, the new certificate is activated and gets the device policy by name,
  * and `DeviceConfiguration` tells the device where and how to get KVS credentials.
  */
@@ -177,6 +179,7 @@ export function provisioningTemplateBody(input: {
   return {
     Parameters: {
       SerialNumber: { Type: 'String' },
+      ProvisioningProof: { Type: 'String' },
       ThingName: { Type: 'String' },
       'AWS::IoT::Certificate::Id': { Type: 'String' },
     },

@@ -10,6 +10,7 @@ import {
   type PreProvisioningHookResult,
   type PresenceEvent,
 } from '../contract/iot-events';
+import { verifyProvisioningProof } from '../contract/provisioning-proof';
 import { serialSchema } from '../contract/schemas';
 import type { DeviceItem, PresenceRecord } from './devices';
 import { normalizeSerial } from './thing-names';
@@ -42,13 +43,25 @@ export type ProvisioningVerdict =
   | { allow: true; thingName: string }
   | {
       allow: false;
-      reason: 'bad-request' | 'wrong-client-id' | 'unknown-serial' | 'other-certificate' | 'bad-thing-name';
+      reason:
+        | 'bad-request'
+        | 'wrong-client-id'
+        | 'unknown-serial'
+        | 'no-manufacture-key'
+        | 'bad-proof'
+        | 'other-certificate'
+        | 'bad-thing-name';
     };
 
 /**
  * Whether a RegisterThing may proceed: the serial is in the registry, the claim connection is that
- * serial's (`prov-<serial>`), and the device has not registered another certificate. The same
- * certificate again is allowed, so a device that crashed after RegisterThing can finish.
+ * serial's (`prov-<serial>`), the request carries the camera's proof (its manufacture key's
+ * signature over the serial and this very certificate's id, which AWS IoT supplies, so a proof
+ * cannot be carried over to another certificate), and the device has not registered another
+ * certificate. The claim certificate is shared by every camera and serials are printed on labels,
+ * so only the proof tells the camera from someone who extracted the claim. The same certificate
+ * again is allowed, so a device that crashed after RegisterThing can finish; a camera that must
+ * register a new one (factory reset) waits until the owner allows it (`allowReprovisioning`).
  */
 export function provisioningVerdict(
   event: PreProvisioningHookEvent,
@@ -66,6 +79,11 @@ export function provisioningVerdict(
     return { allow: false, reason: 'wrong-client-id' };
   }
   if (!device || device.serial !== serial) return { allow: false, reason: 'unknown-serial' };
+  if (!device.manufactureKey) return { allow: false, reason: 'no-manufacture-key' };
+  const proof = event.parameters[TEMPLATE_PARAMETERS.proof];
+  if (!verifyProvisioningProof(device.manufactureKey, serial, event.certificateId, proof)) {
+    return { allow: false, reason: 'bad-proof' };
+  }
   if (device.certificateId !== undefined && device.certificateId !== event.certificateId) {
     return { allow: false, reason: 'other-certificate' };
   }

@@ -191,6 +191,7 @@ export async function startLocalIot(options: LocalIotOptions): Promise<LocalIot>
       templateName: TEMPLATE_NAME,
       roleAlias: ROLE_ALIAS,
       claim: { certPath: claim.certPath, keyPath: claim.keyPath },
+      manufactureKeysDir: join(dir, 'factory'),
     },
     stop: async () => {
       credentials.close();

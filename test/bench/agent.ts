@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { LocalOutputs } from '../../lambda/contract/types';
 import { tables } from '../../lambda/core/tables';
 import { AGENT_NODE_FLAGS, buildAgent } from '../../device/build';
+import { localManufactureKeyPath } from '../../local/factory';
 import { localAgentConfig } from '../../local/live';
 import { REPO_ROOT } from '../support/paths';
 import { startCloud, stopCloud } from '../support/start-cloud';
@@ -168,10 +169,9 @@ async function registerDevice(outputs: LocalOutputs): Promise<string> {
   });
   for (const [key, def] of Object.entries(tables))
     process.env[def.env] = outputs.tables[key as keyof typeof tables];
-  const { registerDevice: register } = await import('../../lambda/core/devices');
-  const { generateSecret, hashSecret } = await import('../../lambda/core/secrets');
+  const { registerNewDevice } = await import('../../bin/manufacture');
   const serial = `BENCH-${Date.now().toString(36).toUpperCase()}${Math.floor(Math.random() * 1e4)}`;
-  await register(serial, await hashSecret(generateSecret()));
+  await registerNewDevice({ serial, keyOut: localManufactureKeyPath(outputs.iot, serial) });
   return serial;
 }
 

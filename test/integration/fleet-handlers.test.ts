@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-kinesis-video';
 import { spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type {
   DeviceRegisteredEvent,
@@ -13,8 +14,11 @@ import type {
   PreProvisioningHookResult,
   PresenceEvent,
 } from '../../lambda/contract/iot-events';
+import { newManufactureKey, signProvisioningProof } from '../../lambda/contract/provisioning-proof';
+import { localManufactureKeyPath } from '../../local/factory';
 import { ADMIN, sdkConfig } from '../support/aws';
 import { agent, newDevice, outputs, readDevice } from '../support/cloud';
+import { registrationParameters } from '../support/iot';
 import { REPO_ROOT } from '../support/paths';
 
 /**
@@ -86,17 +90,24 @@ function runHandler(name: string, event: unknown, env: Record<string, string> = 
 
 const certId = () => randomBytes(32).toString('hex');
 
+/**
+ * What AWS IoT sends the hook for `serial`: by default with the proof the camera makes with the
+ * manufacture key the local factory wrote for it (`newDevice()`), for this certificate.
+ */
 function hookEvent(
   serial: string,
   overrides: Partial<PreProvisioningHookEvent> = {},
 ): PreProvisioningHookEvent {
+  const certificateId = overrides.certificateId ?? certId();
   return {
     claimCertificateId: 'c'.repeat(64),
-    certificateId: certId(),
+    certificateId,
     certificatePem: '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n',
     templateArn: 'arn:aws:iot:us-east-1:123456789012:provisioningtemplate/sightline-local',
     clientId: `prov-${serial}`,
-    parameters: { SerialNumber: serial },
+    parameters: existsSync(localManufactureKeyPath(outputs.iot, serial))
+      ? registrationParameters(serial, certificateId)
+      : { SerialNumber: serial },
     ...overrides,
   };
 }
@@ -153,6 +164,47 @@ describe('pre-provisioning hook', () => {
       (await hook(hookEvent(device.serial, { parameters: { SerialNumber: `${device.serial}/x` } })))
         .allowProvisioning,
     ).toBe(false);
+  });
+
+  test("without the camera's proof for this certificate, a registered serial is denied", async () => {
+    const device = await newDevice();
+    const certificateId = certId();
+    const own = registrationParameters(device.serial, certificateId);
+    const cases: Record<string, Record<string, string>> = {
+      'no proof': { SerialNumber: device.serial },
+      'an empty proof': { SerialNumber: device.serial, ProvisioningProof: '' },
+      'not base64': { SerialNumber: device.serial, ProvisioningProof: '!'.repeat(88) },
+      'another key': {
+        SerialNumber: device.serial,
+        ProvisioningProof: signProvisioningProof(
+          newManufactureKey().privateKeyPem,
+          device.serial,
+          certificateId,
+        ),
+      },
+      'another certificate': registrationParameters(device.serial, certId()),
+    };
+    for (const [name, parameters] of Object.entries(cases)) {
+      const result = await hook(hookEvent(device.serial, { certificateId, parameters }));
+      expect({ name, result }).toEqual({
+        name,
+        result: { allowProvisioning: false, parameterOverrides: {} },
+      });
+    }
+    expect((await hook(hookEvent(device.serial, { certificateId, parameters: own }))).allowProvisioning).toBe(
+      true,
+    );
+  });
+
+  test('a device registered without a manufacture key is denied', async () => {
+    const { registerDevice } = await import('../../lambda/core/devices');
+    const serial = `T-NOKEY-${randomUUID().slice(0, 8).toUpperCase()}`;
+    await registerDevice(serial, 'unused-hash', '');
+    const proof = signProvisioningProof(newManufactureKey().privateKeyPem, serial, certId());
+    const result = await hook(
+      hookEvent(serial, { parameters: { SerialNumber: serial, ProvisioningProof: proof } }),
+    );
+    expect(result.allowProvisioning).toBe(false);
   });
 
   test("the claim connection must be the serial's own: prov-<serial>", async () => {
@@ -248,7 +300,7 @@ describe('presence', () => {
   test('provisioning sessions (prov-*) are ignored, even when a serial reads like one', async () => {
     const { registerDevice } = await import('../../lambda/core/devices');
     const serial = `PROV-${randomUUID().slice(0, 8).toUpperCase()}`;
-    await registerDevice(serial, 'unused-hash');
+    await registerDevice(serial, 'unused-hash', 'unused-key');
     // Without the prov-* rule, this client id would name the device above (serials are case-insensitive).
     await presence(lifecycle(serial.toLowerCase(), 'connected', 1, Date.now()));
     const item = await readDevice(serial);

@@ -22,6 +22,7 @@ import {
   nextMessage,
   provision,
   provisionTopic,
+  registrationParameters,
 } from '../support/iot';
 
 /**
@@ -58,7 +59,7 @@ describe('provisioning by claim', () => {
 
     const registered = await call(claimClient, provisionTopic, {
       certificateOwnershipToken: created.body.certificateOwnershipToken,
-      parameters: { SerialNumber: serial },
+      parameters: registrationParameters(serial, created.body.certificateId),
       templateName: iotOutputs.templateName, // the v1 SDK sends it too; the service ignores it
     });
     expect(registered.topic).toBe(`${provisionTopic}/accepted`);
@@ -75,7 +76,7 @@ describe('provisioning by claim', () => {
     // Running RegisterThing again (a lost reply) gives the same thing, not a second one.
     const again = await call(claimClient, provisionTopic, {
       certificateOwnershipToken: created.body.certificateOwnershipToken,
-      parameters: { SerialNumber: serial },
+      parameters: registrationParameters(serial, created.body.certificateId),
     });
     expect(again.body.thingName).toBe(serial);
     await claimClient.endAsync();
@@ -134,7 +135,7 @@ describe('provisioning by claim', () => {
     const again = await connect(claim, provisioningClientId(serial));
     const registered = await call(again, provisionTopic, {
       certificateOwnershipToken: created.body.certificateOwnershipToken,
-      parameters: { SerialNumber: serial },
+      parameters: registrationParameters(serial, created.body.certificateId),
     });
     expect(registered.body.thingName).toBe(serial);
     const device = await connect({ cert: created.body.certificatePem, key }, serial);

@@ -5,7 +5,9 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { webcrypto } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { provisioningClientId } from '../../lambda/contract/iot-events';
+import { provisioningClientId, TEMPLATE_PARAMETERS } from '../../lambda/contract/iot-events';
+import { signProvisioningProof } from '../../lambda/contract/provisioning-proof';
+import { localManufactureKeyPath } from '../../local/factory';
 import { AWS_PORTS, splitEndpoint } from '../../local/endpoints';
 import { ADMIN, sdkConfig } from './aws';
 import { agent, outputs } from './cloud';
@@ -116,6 +118,18 @@ export async function call(
   return answer;
 }
 
+/**
+ * RegisterThing's parameters as the agent sends them: the serial, and the proof made with the
+ * manufacture key the local factory wrote for it (`newDevice()`), for this certificate.
+ */
+export function registrationParameters(serial: string, certificateId: string): Record<string, string> {
+  const key = readFileSync(localManufactureKeyPath(iot, serial), 'utf8');
+  return {
+    [TEMPLATE_PARAMETERS.serial]: serial,
+    [TEMPLATE_PARAMETERS.proof]: signProvisioningProof(key, serial, certificateId),
+  };
+}
+
 /** A key made on the "device" and a CSR for it, as the agent makes them. */
 export async function newCsr(): Promise<{ csr: string; key: string }> {
   const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -150,7 +164,7 @@ export async function provision(serial: string): Promise<ProvisionedDevice> {
     if (created.topic.endsWith('/rejected')) throw new Error(JSON.stringify(created.body));
     const registered = await call(claimClient, provisionTopic, {
       certificateOwnershipToken: created.body.certificateOwnershipToken,
-      parameters: { SerialNumber: serial },
+      parameters: registrationParameters(serial, created.body.certificateId),
     });
     if (registered.topic.endsWith('/rejected')) throw new Error(JSON.stringify(registered.body));
     return {

@@ -11,6 +11,7 @@ const valid = {
     caPath: 'AmazonRootCA1.pem',
     claimCertPath: 'claim/claim.cert.pem',
     claimKeyPath: 'claim/claim.private.key',
+    manufactureKeyPath: 'claim/manufacture.key',
     templateName: 'sightline-camera',
   },
   stateDir: 'state',

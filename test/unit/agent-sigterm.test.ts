@@ -86,6 +86,7 @@ describe('stopping the agent', () => {
           caPath: 'ca.pem',
           claimCertPath: 'claim.pem',
           claimKeyPath: 'claim.key',
+          manufactureKeyPath: 'manufacture.key',
           templateName: 'test',
         },
         stateDir: 'state',

@@ -88,6 +88,7 @@ describe('provisioning template', () => {
     );
     expect(body.Parameters).toEqual({
       SerialNumber: { Type: 'String' },
+      ProvisioningProof: { Type: 'String' },
       ThingName: { Type: 'String' },
       'AWS::IoT::Certificate::Id': { Type: 'String' },
     });
