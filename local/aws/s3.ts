@@ -13,7 +13,10 @@ import { parseAmzDate, verifyHeaderSignature, verifyPresignedUrl, type SigV4Fail
  * - `POST <mount>/<bucket>`: browser uploads by presigned POST (multipart form). The policy's
  *   SigV4 signature is verified, then EVERY condition, as S3 does: expiration, bucket, key,
  *   Content-Type, content-length-range against the file actually sent, x-amz-* and metadata
- *   fields; and every form field must be covered by a condition.
+ *   fields; and every form field must be covered by a condition. Then, as S3 does, the
+ *   additional checksum the form names (`x-amz-checksum-algorithm`, `x-amz-checksum-sha256`) is
+ *   computed over the bytes received and a mismatch is refused (`BadDigest`); the object keeps it,
+ *   and GET/HEAD return it when asked (`x-amz-checksum-mode: ENABLED`).
  * - `GET`/`HEAD <mount>/<bucket>/<key>`: SigV4 by header (the SDK) or presigned query (the
  *   dispatcher's photo URLs, with `UNSIGNED-PAYLOAD`), and X-Amz-Expires.
  * - CORS for the buckets' allowed origins (preflight and simple responses).
@@ -45,7 +48,15 @@ interface StoredObject {
   metadata: Record<string, string>;
   etag: string;
   lastModified: number;
+  /** The additional checksum S3 verified at upload, if the upload named one. */
+  checksum?: { algorithm: ChecksumAlgorithm; value: string };
 }
+
+/** The additional checksums S3 computes itself (the CRC family is not needed here). */
+const CHECKSUMS = { SHA256: 'sha256', SHA1: 'sha1' } as const;
+type ChecksumAlgorithm = keyof typeof CHECKSUMS;
+/** Every `x-amz-checksum-*` value field S3 knows, to refuse more than one as S3 does. */
+const CHECKSUM_FIELDS = ['crc32', 'crc32c', 'crc64nvme', 'sha1', 'sha256'];
 
 class S3Error extends Error {
   constructor(
@@ -154,6 +165,10 @@ export function createS3(options: S3Options) {
           'x-amz-request-id': requestId,
         };
         for (const [name, value] of Object.entries(object.metadata)) headers[`x-amz-meta-${name}`] = value;
+        if (object.checksum && String(req.headers['x-amz-checksum-mode']).toUpperCase() === 'ENABLED') {
+          headers[`x-amz-checksum-${object.checksum.algorithm.toLowerCase()}`] = object.checksum.value;
+          headers['x-amz-checksum-type'] = 'FULL_OBJECT';
+        }
         res.writeHead(200, headers);
         res.end(req.method === 'HEAD' ? undefined : object.body);
         return;
@@ -239,6 +254,7 @@ export function createS3(options: S3Options) {
     checkPolicy(policyB64, bucket, fields, form.file.length, now());
 
     const body = form.file;
+    const checksum = verifyChecksum(fields, body);
     const etag = `"${createHash('md5').update(body).digest('hex')}"`;
     const metadata: Record<string, string> = {};
     for (const [name, value] of fields) {
@@ -250,6 +266,7 @@ export function createS3(options: S3Options) {
       metadata,
       etag,
       lastModified: now(),
+      ...(checksum ? { checksum } : {}),
     });
     return etag;
   }
@@ -311,6 +328,56 @@ export function createS3(options: S3Options) {
     /** An object's bytes and metadata, for in-process checks. */
     object: (bucket: string, key: string) => store.get(bucket, key),
   };
+}
+
+/**
+ * The additional checksum of a POST upload, checked as S3 checks it: at most one
+ * `x-amz-checksum-<algorithm>` value, agreeing with `x-amz-checksum-algorithm` when both are
+ * given, well formed, and equal to the digest of the bytes received; else the upload is refused.
+ */
+export function verifyChecksum(
+  fields: Map<string, string>,
+  body: Buffer,
+): { algorithm: ChecksumAlgorithm; value: string } | undefined {
+  const named = fields.get('x-amz-checksum-algorithm')?.toUpperCase();
+  const given = CHECKSUM_FIELDS.filter((a) => fields.has(`x-amz-checksum-${a}`));
+  if (given.length > 1) {
+    throw new S3Error(
+      400,
+      'InvalidRequest',
+      'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
+    );
+  }
+  const field = given[0];
+  if (field === undefined) {
+    if (named === undefined) return undefined;
+    throw new S3Error(
+      400,
+      'InvalidRequest',
+      'x-amz-checksum-algorithm specified, but no corresponding x-amz-checksum-* or x-amz-trailer headers were found.',
+    );
+  }
+  const algorithm = field.toUpperCase();
+  if (named !== undefined && named !== algorithm) {
+    throw new S3Error(400, 'InvalidRequest', `Value for x-amz-checksum-algorithm is invalid.`);
+  }
+  if (!(algorithm in CHECKSUMS)) {
+    throw new S3Error(501, 'NotImplemented', `The local S3 does not compute ${algorithm} checksums.`);
+  }
+  const hash = CHECKSUMS[algorithm as ChecksumAlgorithm];
+  const value = fields.get(`x-amz-checksum-${field}`)!;
+  const declared = Buffer.from(value, 'base64');
+  if (declared.toString('base64') !== value || declared.length !== createHash(hash).digest().length) {
+    throw new S3Error(400, 'InvalidRequest', `Value for x-amz-checksum-${field} header is invalid.`);
+  }
+  if (!createHash(hash).update(body).digest().equals(declared)) {
+    throw new S3Error(
+      400,
+      'BadDigest',
+      `The ${algorithm} you specified did not match the calculated checksum.`,
+    );
+  }
+  return { algorithm: algorithm as ChecksumAlgorithm, value };
 }
 
 /**
