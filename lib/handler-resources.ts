@@ -97,8 +97,10 @@ export const handlerResources: Record<LiveHandler, HandlerResources> = {
     sendsSms: true,
   },
   'list-invites': { tables: { invites: 'read' }, indexes: { invites: ['byOrg'] } },
-  // Marks photos seen in the bucket as uploaded, so each is checked there once.
-  'get-invite': { tables: { invites: 'read', photos: 'readWrite' }, readsPhotos: true },
+  // Takes in photos seen in the bucket once: reads one, checks its SHA-256, decodes it in pure
+  // JavaScript for the blurred preview (seconds of CPU for 12 MP, which grows with memory: 1769 MB
+  // is one full vCPU), and remembers both on the photo's row.
+  'get-invite': { tables: { invites: 'read', photos: 'readWrite' }, readsPhotos: true, memorySize: 1769 },
   'revoke-invite': {
     tables: { invites: 'readWrite', inviteGuards: 'readWrite', audit: 'append' },
     managesInviteChannels: true,

@@ -161,17 +161,22 @@ export const locationSchema = {
   },
 } as const;
 
+/**
+ * A caller's photo as the dispatcher's invite lists it: never a link to the photo itself (only
+ * the audited reveal gives one), but a blurred preview made by the API, when it could decode the
+ * photo, as a small JPEG `data:` URL.
+ */
 export const photoSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['photoId', 'takenAt', 'contentType', 'size', 'sha256', 'url'],
+  required: ['photoId', 'takenAt', 'contentType', 'size', 'sha256'],
   properties: {
     photoId: photoIdSchema,
     takenAt: timestampSchema,
     contentType: { type: 'string', enum: ['image/jpeg', 'image/png', 'image/webp'] },
     size: { type: 'integer', minimum: 1, maximum: 10485760 },
     sha256: { type: 'string', pattern: '^[a-f0-9]{64}$' },
-    url: { type: 'string' },
+    thumbnail: { type: 'string', pattern: '^data:image/jpeg;base64,[A-Za-z0-9+/]+={0,2}$', maxLength: 16384 },
   },
 } as const;
 

@@ -1,16 +1,26 @@
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createHash } from 'node:crypto';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { CitizenPhotoResponse, Photo } from '../contract/types';
 import { ddb } from './clients';
 import { requireEnv } from './env';
+import { isConditionFailure, ProblemError } from './errors';
 import { randomIdPart } from './invite-tokens';
+import { blurredThumbnail } from './thumbnails';
 
 /**
  * Caller photos (design.md §3): the browser uploads straight to S3 with a presigned POST whose
- * policy fixes the key, the exact size, the type and the SHA-256 the caller declared; the API
- * only records what was promised, and dispatchers read photos through short-lived GET URLs.
+ * policy fixes the key, the exact size, the type and the SHA-256 the caller declared, as the
+ * checksum S3 itself computes over the bytes and refuses on mismatch. The API only records what
+ * was promised. Dispatchers see a blurred preview made here; the full-size photo only through
+ * the audited reveal, by a short-lived GET URL.
+ *
+ * Written once: S3 has no conditional write for POST uploads (If-None-Match is for PUT and
+ * multipart completion), so a form may be posted again while it is valid. Each form names a
+ * fresh key and pins every field, the size and the SHA-256 checksum, so posting it again can
+ * only write the very same bytes, type and tags to the same key: the photo cannot change.
  */
 
 /** How long a presigned POST may be used. */
@@ -20,8 +30,14 @@ export const VIEW_SECONDS = 300;
 export const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
 /** At most this many photos per invite (each costs a presigned POST and a row). */
 export const MAX_PHOTOS_PER_INVITE = 50;
+/**
+ * How many new photos one listing takes in (each means reading up to 10 MB and seconds of
+ * decoding for its preview); the others get theirs on the console's next refreshes.
+ */
+export const PREVIEWS_PER_LISTING = 1;
 
 const PHOTOS_TABLE = () => requireEnv('TABLE_PHOTOS');
+const INVITES_TABLE = () => requireEnv('TABLE_INVITES');
 const BUCKET = () => requireEnv('PHOTOS_BUCKET');
 
 let s3: S3Client | undefined;
@@ -42,8 +58,10 @@ export interface PhotoItem {
   size: number;
   sha256: string;
   key: string;
-  /** Set once the object has been seen in the bucket. */
+  /** Set once the object has been seen in the bucket (and its preview made). */
   uploaded?: boolean;
+  /** The blurred preview, a `data:` URL; absent when the photo's type cannot be decoded here. */
+  thumbnail?: string;
 }
 
 /** Photo ids sort by time: a base36 millisecond stamp, then 96 random bits. */
@@ -55,9 +73,38 @@ export function photoKey(inviteId: string, photoId: string): string {
   return `invites/${inviteId}/${photoId}`;
 }
 
+/** S3's additional checksums are base64; the contract carries the SHA-256 as hex. */
+export function checksumSha256(sha256Hex: string): string {
+  return Buffer.from(sha256Hex, 'hex').toString('base64');
+}
+
+/**
+ * Takes one of the invite's photo slots, or refuses: one conditional increment on the invite, so
+ * parallel requests cannot all pass a count made before any of them wrote. A slot is never given
+ * back (a form that is never used still counted), which keeps the cap a hard one.
+ */
+export async function takePhotoSlot(inviteId: string): Promise<void> {
+  try {
+    await ddb.send(
+      new UpdateCommand({
+        TableName: INVITES_TABLE(),
+        Key: { inviteId },
+        UpdateExpression: 'ADD photoSlots :one',
+        ConditionExpression:
+          'attribute_exists(inviteId) AND (attribute_not_exists(photoSlots) OR photoSlots < :max)',
+        ExpressionAttributeValues: { ':one': 1, ':max': MAX_PHOTOS_PER_INVITE },
+      }),
+    );
+  } catch (err) {
+    if (!isConditionFailure(err)) throw err;
+    throw new ProblemError('THROTTLED', `At most ${MAX_PHOTOS_PER_INVITE} photos can be sent on one link.`);
+  }
+}
+
 /**
  * Records the photo the caller is about to send, then signs the upload for exactly it. The
- * policy's conditions are all exact: key, Content-Type, size and SHA-256 metadata.
+ * policy's conditions are all exact: key, Content-Type, size, the SHA-256 checksum S3 verifies
+ * (and the same SHA-256 as metadata), and the retention tag.
  */
 export async function preparePhotoUpload(
   inviteId: string,
@@ -86,6 +133,8 @@ export async function preparePhotoUpload(
   );
   const fields: Record<string, string> = {
     'Content-Type': declared.contentType,
+    'x-amz-checksum-algorithm': 'SHA256',
+    'x-amz-checksum-sha256': checksumSha256(declared.sha256),
     'x-amz-meta-sha256': declared.sha256,
   };
   const retention = retentionClass(retentionDays);
@@ -131,17 +180,10 @@ export function taggingXml(tags: Record<string, string>): string {
   return `<Tagging><TagSet>${body}</TagSet></Tagging>`;
 }
 
-/** How many photos an invite has been promised so far (to cap them). */
-export async function countPhotos(inviteId: string): Promise<number> {
-  const out = await ddb.send(
-    new QueryCommand({
-      TableName: PHOTOS_TABLE(),
-      KeyConditionExpression: 'inviteId = :id',
-      ExpressionAttributeValues: { ':id': inviteId },
-      Select: 'COUNT',
-    }),
-  );
-  return out.Count ?? 0;
+/** S3 answers 403 rather than 404 for a missing key to a reader without s3:ListBucket. */
+function isMissing(err: unknown): boolean {
+  const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  return status === 404 || status === 403 || ['NotFound', 'NoSuchKey'].includes((err as Error).name);
 }
 
 async function exists(key: string): Promise<boolean> {
@@ -149,13 +191,25 @@ async function exists(key: string): Promise<boolean> {
     await client().send(new HeadObjectCommand({ Bucket: BUCKET(), Key: key }));
     return true;
   } catch (err) {
-    const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-    if (status === 404 || status === 403 || (err as Error).name === 'NotFound') return false;
+    if (isMissing(err)) return false;
     throw err;
   }
 }
 
-/** A short-lived GET URL for one photo. */
+/** A photo's bytes, read with S3's stored checksum checked by the SDK. */
+async function readPhoto(key: string): Promise<Buffer | undefined> {
+  try {
+    const out = await client().send(
+      new GetObjectCommand({ Bucket: BUCKET(), Key: key, ChecksumMode: 'ENABLED' }),
+    );
+    return Buffer.from(await out.Body!.transformToByteArray());
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw err;
+  }
+}
+
+/** A short-lived GET URL for one photo: only the audited reveal hands one out. */
 export function photoUrl(key: string): Promise<string> {
   return getSignedUrl(client(), new GetObjectCommand({ Bucket: BUCKET(), Key: key }), {
     expiresIn: VIEW_SECONDS,
@@ -163,8 +217,32 @@ export function photoUrl(key: string): Promise<string> {
 }
 
 /**
- * An invite's photos that have really arrived, newest first, each with a short-lived URL. A
- * photo whose upload never came is left out (it is checked in the bucket once, then remembered).
+ * The first sight of a photo in the bucket: its bytes are checked against the SHA-256 the caller
+ * declared, its blurred preview is made, and both are remembered so it is read only once. False
+ * when it has not arrived (or, impossible with the pinned checksum, holds other bytes).
+ */
+async function takeIn(item: PhotoItem): Promise<boolean> {
+  const bytes = await readPhoto(item.key);
+  if (!bytes || createHash('sha256').update(bytes).digest('hex') !== item.sha256) return false;
+  const thumbnail = blurredThumbnail(bytes, item.contentType);
+  await ddb.send(
+    new UpdateCommand({
+      TableName: PHOTOS_TABLE(),
+      Key: { inviteId: item.inviteId, takenAtPhotoId: item.takenAtPhotoId },
+      UpdateExpression: thumbnail ? 'SET uploaded = :yes, thumbnail = :t' : 'SET uploaded = :yes',
+      ExpressionAttributeValues: { ':yes': true, ...(thumbnail ? { ':t': thumbnail } : {}) },
+    }),
+  );
+  item.uploaded = true;
+  if (thumbnail) item.thumbnail = thumbnail;
+  return true;
+}
+
+/**
+ * An invite's photos that have really arrived, newest first, each with its blurred preview and
+ * never a link to the photo itself. A photo whose upload never came is left out; a new arrival is
+ * taken in once (a few per listing, the others listed without a preview until a later one), then
+ * remembered.
  */
 export async function listPhotos(inviteId: string): Promise<Photo[]> {
   const out = await ddb.send(
@@ -177,32 +255,23 @@ export async function listPhotos(inviteId: string): Promise<Photo[]> {
     }),
   );
   const items = (out.Items ?? []) as PhotoItem[];
-  const present = await Promise.all(
-    items.map(async (item) => {
-      if (item.uploaded) return true;
-      if (!(await exists(item.key))) return false;
-      await ddb.send(
-        new UpdateCommand({
-          TableName: PHOTOS_TABLE(),
-          Key: { inviteId: item.inviteId, takenAtPhotoId: item.takenAtPhotoId },
-          UpdateExpression: 'SET uploaded = :yes',
-          ExpressionAttributeValues: { ':yes': true },
-        }),
-      );
-      return true;
-    }),
-  );
-  const arrived = items.filter((_, i) => present[i]);
-  return Promise.all(
-    arrived.map(async (item) => ({
+  // Which promised photos have arrived is cheap to ask; only a few are read and decoded.
+  const pending = items.filter((item) => !item.uploaded);
+  const present = await Promise.all(pending.map((item) => exists(item.key)));
+  const arrived = new Set(pending.filter((_, i) => present[i]));
+  for (const item of [...arrived].slice(0, PREVIEWS_PER_LISTING)) {
+    if (!(await takeIn(item))) arrived.delete(item);
+  }
+  return items
+    .filter((item) => item.uploaded || arrived.has(item))
+    .map((item) => ({
       photoId: item.photoId,
       takenAt: item.takenAt,
       contentType: item.contentType,
       size: item.size,
       sha256: item.sha256,
-      url: await photoUrl(item.key),
-    })),
-  );
+      ...(item.thumbnail ? { thumbnail: item.thumbnail } : {}),
+    }));
 }
 
 /** One photo of an invite by id, if it was promised. */

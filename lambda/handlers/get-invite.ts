@@ -4,7 +4,8 @@ import { listPhotos } from '../core/photos';
 
 /**
  * GET /invites/{inviteId}: one invite of the dispatcher's organisation with the caller's latest
- * location and the photos that have arrived, newest first, each with a short-lived URL.
+ * location and the photos that have arrived, newest first, each with its blurred preview. The
+ * photos themselves only through the audited reveal (reveal-photo).
  */
 export const handler = httpHandler('getInvite', async ({ params, caller }) => {
   const item = await getOrgInvite(params.inviteId!, caller.orgId!);

@@ -129,11 +129,14 @@ describe('"show me" in Chromium: a dispatcher and a caller in two browser contex
     const wall = desk.page.getByTestId('photowall');
     await wall.locator('[data-testid=photo-tile]').nth(1).waitFor({ timeout: 10_000 });
     const tile = wall.locator('[data-testid=photo-tile]').first();
-    await tile.locator('[data-testid=photo-hash][data-ok=true]').waitFor();
-    // Blurred until revealed; the reveal goes through the API, then a click enlarges it.
+    // Until revealed, only the preview the API blurred (once made); the reveal goes through the
+    // API, the bytes are checked, then a click enlarges it.
+    await tile.getByTestId('photo-preview').waitFor({ timeout: 15_000 });
+    expect(await tile.getByTestId('photo-preview').getAttribute('src')).toMatch(/^data:image\/jpeg;base64,/);
     expect(await tile.getAttribute('data-revealed')).toBe('false');
     await tile.click();
     await desk.page.locator('[data-testid=photo-tile][data-revealed=true]').first().waitFor();
+    await tile.locator('[data-testid=photo-hash][data-ok=true]').waitFor();
     await tile.click();
     const dialog = desk.page.getByTestId('photo-dialog').first();
     await dialog.waitFor();

@@ -11,7 +11,6 @@ import { Agent, request } from 'node:https';
 import { routePath, type OperationId, routes } from '../../lambda/contract/routes';
 import type { LocalOutputs } from '../../lambda/contract/types';
 import { tables } from '../../lambda/core/tables';
-import { localManufactureKeyPath } from '../../local/factory';
 import { TEST_OUTPUTS } from './paths';
 
 /**
@@ -56,6 +55,43 @@ export function httpRequest(
     });
     req.on('error', reject);
     req.end(init.body);
+  });
+}
+
+/** The audit trail of one subject (`invite#<id>`, `device#<serial>`), oldest first. */
+export async function auditTrail(subject: string): Promise<Record<string, unknown>[]> {
+  const [{ ddb }, { QueryCommand }] = await Promise.all([
+    import('../../lambda/core/clients'),
+    import('@aws-sdk/lib-dynamodb'),
+  ]);
+  const out = await ddb.send(
+    new QueryCommand({
+      TableName: outputs.tables.audit,
+      KeyConditionExpression: 'subject = :s',
+      ExpressionAttributeValues: { ':s': subject },
+    }),
+  );
+  return out.Items ?? [];
+}
+
+/** A GET whose body is bytes (a photo), not text. */
+export function httpRequestBytes(
+  url: string,
+): Promise<{ status: number; body: Buffer; contentType?: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, { agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks),
+          contentType: res.headers['content-type'],
+        }),
+      );
+    })
+      .on('error', reject)
+      .end();
   });
 }
 
@@ -137,17 +173,14 @@ export async function signIn(username: string, password: string): Promise<string
   return auth.AuthenticationResult!.IdToken!;
 }
 
-/**
- * Registers a new device in the shared registry, as `npm run devices -- add` does: a label
- * secret, and a manufacture key written to the local factory, where a local agent's config and
- * `provision()` find it.
- */
-export async function newDevice(): Promise<{ serial: string; secret: string; manufactureKeyPath: string }> {
-  const { registerNewDevice } = await import('../../bin/manufacture');
+/** Registers a new device in the shared registry, as `npm run devices -- add` does. */
+export async function newDevice(): Promise<{ serial: string; secret: string }> {
+  const { registerDevice } = await import('../../lambda/core/devices');
+  const { formatSecret, generateSecret, hashSecret } = await import('../../lambda/core/secrets');
   const serial = `T-${randomUUID().slice(0, 18).toUpperCase()}`;
-  const manufactureKeyPath = localManufactureKeyPath(outputs.iot, serial);
-  const { secret } = await registerNewDevice({ serial, keyOut: manufactureKeyPath });
-  return { serial, secret, manufactureKeyPath };
+  const secret = formatSecret(generateSecret());
+  await registerDevice(serial, await hashSecret(secret));
+  return { serial, secret };
 }
 
 export async function readDevice(serial: string) {

@@ -15,9 +15,11 @@ async function download(url: string): Promise<Loaded> {
 }
 
 /**
- * One photo: blurred until clicked; the click reveals it (the API writes the reveal to the audit
- * trail and answers with a fresh link), and a second click enlarges it. The SHA-256 is
- * recomputed from the downloaded bytes and checked against the one recorded at upload.
+ * One photo: until the dispatcher chooses to see it, only the blurred preview the API made (a few
+ * hundred pixels; the page never holds the photo itself). The click reveals it: the API writes the
+ * reveal to the audit trail and answers with a short-lived link, and a second click enlarges it.
+ * The SHA-256 is recomputed from the downloaded bytes and checked against the one recorded at
+ * upload.
  */
 export function PhotoTile({
   inviteId,
@@ -29,40 +31,20 @@ export function PhotoTile({
   onUnauthorized: () => void;
 }) {
   const [loaded, setLoaded] = useState<Loaded>();
-  const [revealed, setRevealed] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const dialog = useRef<HTMLDialogElement>(null);
-  // The listing's link changes on every refresh; the first one is enough for the preview.
-  const firstUrl = useRef(photo.url);
+  const revealed = loaded !== undefined;
 
-  useEffect(() => {
-    let live = true;
-    let made: string | undefined;
-    download(firstUrl.current)
-      .then((l) => {
-        made = l.src;
-        if (live) setLoaded(l);
-        else URL.revokeObjectURL(l.src);
-      })
-      .catch((err: Error) => live && setError(err.message));
-    return () => {
-      live = false;
-      if (made) URL.revokeObjectURL(made);
-    };
-  }, [photo.photoId]);
+  // The revealed photo's object URL lives as long as the tile.
+  useEffect(() => () => void (loaded && URL.revokeObjectURL(loaded.src)), [loaded]);
 
   const reveal = async () => {
     setBusy(true);
     setError(undefined);
     try {
       const { url } = await call('revealPhoto', { params: { inviteId, photoId: photo.photoId } });
-      const fresh = await download(url);
-      setLoaded((prev) => {
-        if (prev) URL.revokeObjectURL(prev.src);
-        return fresh;
-      });
-      setRevealed(true);
+      setLoaded(await download(url));
     } catch (err) {
       if (err instanceof ApiError && err.code === 'UNAUTHORIZED') onUnauthorized();
       setError(err instanceof ApiError ? dispatcherProblem(err) : (err as Error).message);
@@ -88,9 +70,13 @@ export function PhotoTile({
         data-revealed={revealed}
       >
         {loaded ? (
-          <img src={loaded.src} alt="" className={revealed ? undefined : 'blurred'} data-testid="photo-img" />
+          <img src={loaded.src} alt="" data-testid="photo-img" />
+        ) : photo.thumbnail ? (
+          <img src={photo.thumbnail} alt="" className="preview" data-testid="photo-preview" />
         ) : (
-          <span className="muted">{error ? 'Not available' : 'Loading…'}</span>
+          <span className="muted preview-none" data-testid="photo-preview-none">
+            No preview
+          </span>
         )}
         <span>
           {taken} · {Math.round(photo.size / 1024)} KB{' '}
@@ -109,9 +95,9 @@ export function PhotoTile({
             </span>
           ) : null}
         </span>
-        {!revealed && loaded ? <span className="muted">Click to reveal</span> : null}
+        {!revealed ? <span className="reveal-hint">{busy ? 'Revealing…' : 'Reveal (recorded)'}</span> : null}
       </button>
-      {error && loaded ? (
+      {error ? (
         <p className="message message-error" role="alert">
           {error}
         </p>
