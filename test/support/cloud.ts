@@ -11,6 +11,7 @@ import { Agent, request } from 'node:https';
 import { routePath, type OperationId, routes } from '../../lambda/contract/routes';
 import type { LocalOutputs } from '../../lambda/contract/types';
 import { tables } from '../../lambda/core/tables';
+import { localManufactureKeyPath } from '../../local/factory';
 import { TEST_OUTPUTS } from './paths';
 
 /**
@@ -173,14 +174,17 @@ export async function signIn(username: string, password: string): Promise<string
   return auth.AuthenticationResult!.IdToken!;
 }
 
-/** Registers a new device in the shared registry, as `npm run devices -- add` does. */
-export async function newDevice(): Promise<{ serial: string; secret: string }> {
-  const { registerDevice } = await import('../../lambda/core/devices');
-  const { formatSecret, generateSecret, hashSecret } = await import('../../lambda/core/secrets');
+/**
+ * Registers a new device in the shared registry, as `npm run devices -- add` does: a label
+ * secret, and a manufacture key written to the local factory, where a local agent's config and
+ * `provision()` find it.
+ */
+export async function newDevice(): Promise<{ serial: string; secret: string; manufactureKeyPath: string }> {
+  const { registerNewDevice } = await import('../../bin/manufacture');
   const serial = `T-${randomUUID().slice(0, 18).toUpperCase()}`;
-  const secret = formatSecret(generateSecret());
-  await registerDevice(serial, await hashSecret(secret));
-  return { serial, secret };
+  const manufactureKeyPath = localManufactureKeyPath(outputs.iot, serial);
+  const { secret } = await registerNewDevice({ serial, keyOut: manufactureKeyPath });
+  return { serial, secret, manufactureKeyPath };
 }
 
 export async function readDevice(serial: string) {
