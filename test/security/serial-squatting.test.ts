@@ -1,10 +1,9 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import type { MqttClient } from 'mqtt';
 import { provisioningClientId, TEMPLATE_PARAMETERS } from '../../lambda/contract/iot-events';
 import { newManufactureKey, signProvisioningProof } from '../../lambda/contract/provisioning-proof';
-import { newDevice, outputs, readDevice } from '../support/cloud';
+import { auditTrail, newDevice, readDevice } from '../support/cloud';
 import {
   call,
   claim,
@@ -81,15 +80,7 @@ function reprovision(serial: string, secret: string): Promise<{ code: number | n
 }
 
 async function auditActions(serial: string): Promise<string[]> {
-  const { ddb } = await import('../../lambda/core/clients');
-  const out = await ddb.send(
-    new QueryCommand({
-      TableName: outputs.tables.audit,
-      KeyConditionExpression: 'subject = :s',
-      ExpressionAttributeValues: { ':s': `device#${serial}` },
-    }),
-  );
-  return (out.Items ?? []).map((i) => String(i.action));
+  return (await auditTrail(`device#${serial}`)).map((item) => String(item.action));
 }
 
 describe('a claim holder cannot take a serial', () => {
