@@ -62,6 +62,8 @@ export interface PhotoItem {
   uploaded?: boolean;
   /** The blurred preview, a `data:` URL; absent when the photo's type cannot be decoded here. */
   thumbnail?: string;
+  /** DynamoDB TTL (epoch seconds): the photo's retention, as its object's lifecycle rule. */
+  expiresAt: number;
 }
 
 /** Photo ids sort by time: a base36 millisecond stamp, then 96 random bits. */
@@ -114,6 +116,7 @@ export async function preparePhotoUpload(
 ): Promise<CitizenPhotoResponse> {
   const photoId = newPhotoId(now.getTime());
   const key = photoKey(inviteId, photoId);
+  const retention = retentionClass(retentionDays);
   const item: PhotoItem = {
     inviteId,
     takenAtPhotoId: `${now.toISOString()}#${photoId}`,
@@ -123,6 +126,8 @@ export async function preparePhotoUpload(
     size: declared.size,
     sha256: declared.sha256,
     key,
+    // The row, and the preview on it, go when the bucket's lifecycle deletes the photo.
+    expiresAt: Math.floor(now.getTime() / 1000) + (retention ?? retentionDays) * 86_400,
   };
   await ddb.send(
     new PutCommand({
@@ -137,7 +142,6 @@ export async function preparePhotoUpload(
     'x-amz-checksum-sha256': checksumSha256(declared.sha256),
     'x-amz-meta-sha256': declared.sha256,
   };
-  const retention = retentionClass(retentionDays);
   if (retention !== undefined) fields.tagging = taggingXml({ [RETENTION_TAG]: String(retention) });
   const post = await createPresignedPost(client(), {
     Bucket: BUCKET(),

@@ -66,7 +66,8 @@ export const tables = {
    * Numbers appear only as hashes.
    */
   inviteGuards: { partitionKey: 'guard', ttl: 'expiresAt', env: 'TABLE_INVITE_GUARDS' },
-  photos: { partitionKey: 'inviteId', sortKey: 'takenAtPhotoId', env: 'TABLE_PHOTOS' },
+  /** Promised photos and their blurred previews, kept as long as the photos themselves. */
+  photos: { partitionKey: 'inviteId', sortKey: 'takenAtPhotoId', ttl: 'expiresAt', env: 'TABLE_PHOTOS' },
   /**
    * Viewing sessions per channel subject (`device#<id>`, `invite#<id>`), by client id: who minted
    * them, the fingerprint each viewer published, and whether it was ended. Kept an hour past

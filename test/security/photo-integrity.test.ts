@@ -1,9 +1,10 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import jpeg from 'jpeg-js';
 import { createHash, randomBytes } from 'node:crypto';
 import { PNG } from 'pngjs';
 import { inviteDetailSchema } from '../../lambda/contract/schemas';
 import { explainInvalid } from '../../lambda/core/validation';
-import { api, auditTrail, httpRequestBytes, type TestUser } from '../support/cloud';
+import { api, auditTrail, httpRequestBytes, outputs, type TestUser } from '../support/cloud';
 import {
   newCaller,
   newDispatcher,
@@ -193,6 +194,19 @@ describe('photo integrity and reveals', () => {
       expect(Math.max(small.width, small.height)).toBeLessThanOrEqual(32);
       // Blurred: far less detail between neighbours than the original has.
       expect(detail(small.data, small.width, small.height)).toBeLessThan(detail(pixels, width, height) / 4);
+    }
+
+    // The previews go with the photos: their rows expire with the photos' retention (30 days).
+    const { ddb } = await import('../../lambda/core/clients');
+    const rows = await ddb.send(
+      new QueryCommand({
+        TableName: outputs.tables.photos,
+        KeyConditionExpression: 'inviteId = :id',
+        ExpressionAttributeValues: { ':id': invite.inviteId },
+      }),
+    );
+    for (const row of rows.Items ?? []) {
+      expect(row.expiresAt).toBe(Math.floor(Date.parse(row.takenAt as string) / 1000) + 30 * 86_400);
     }
 
     // The full-size bytes come only through the reveal, and each reveal is on the audit trail.
