@@ -137,6 +137,16 @@ const LOG_LEVELS: readonly LogLevel[] = ['DEBUG', 'INFO', 'WARN', 'ERROR'];
 
 export const CONTEXT_KEY = 'sightline';
 
+/**
+ * How long the web client's tokens live. The user pool's app client (lib/constructs/auth.ts) and
+ * the local cloud's Cognito (local/cognito-proxy.ts) both read them here, so they cannot drift.
+ */
+export const TOKEN_VALIDITY_SECONDS = {
+  id: 60 * 60,
+  access: 60 * 60,
+  refresh: 30 * 24 * 60 * 60,
+} as const;
+
 /** Reads and checks the `sightline` context of an app (from `cdk.json` or `-c`). */
 export function loadConfig(app: App): SightlineConfig {
   return parseConfig(app.node.tryGetContext(CONTEXT_KEY));

@@ -65,7 +65,12 @@ export class SightlineStack extends Stack {
     });
     const { retainData, logRetentionDays, logLevel } = config;
 
-    this.auth = new Auth(this, 'Auth', { retainData, email: config.cognitoEmail });
+    this.auth = new Auth(this, 'Auth', {
+      retainData,
+      email: config.cognitoEmail,
+      logRetentionDays,
+      logLevel,
+    });
     this.data = new Data(this, 'Data', { retainData });
     this.fleet = new DeviceFleet(this, 'Fleet', {
       stage: config.stage,

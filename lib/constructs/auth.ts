@@ -12,7 +12,14 @@ import {
 } from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { NagSuppressions } from 'cdk-nag';
-import type { CognitoEmailConfig } from '../config';
+import { Policy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import {
+  TOKEN_VALIDITY_SECONDS,
+  type CognitoEmailConfig,
+  type LogLevel,
+  type LogRetentionDays,
+} from '../config';
+import { SightlineFunction } from './sightline-function';
 
 /** The group whose members may send invites (design.md §3). */
 export const DISPATCHERS_GROUP = 'dispatchers';
@@ -30,6 +37,10 @@ export interface AuthProps {
    * @default Cognito's default sender
    */
   readonly email?: CognitoEmailConfig | null;
+  /** How long CloudWatch keeps the pre-token-generation trigger's logs. */
+  readonly logRetentionDays: LogRetentionDays;
+  /** @default 'INFO' */
+  readonly logLevel?: LogLevel;
 }
 
 /**
@@ -43,10 +54,21 @@ export class Auth extends Construct {
   public readonly userPoolClient: UserPoolClient;
   /** Members of this group, with a `custom:orgId`, are dispatchers. */
   public readonly dispatchersGroup: UserPoolGroup;
+  /** Adds `sightline:mfa` to the ID token of a sign-in completed with TOTP (lambda/contract/mfa.ts). */
+  public readonly preTokenGeneration: SightlineFunction;
 
-  constructor(scope: Construct, id: string, props: AuthProps = {}) {
+  constructor(scope: Construct, id: string, props: AuthProps) {
     super(scope, id);
     const retain = props.retainData ?? false;
+    this.preTokenGeneration = new SightlineFunction(this, 'PreTokenGeneration', {
+      handler: 'pre-token-generation',
+      description: 'Marks ID tokens whose sign-in used an authenticator app',
+      logRetentionDays: props.logRetentionDays,
+      ...(props.logLevel ? { logLevel: props.logLevel } : {}),
+      retainLogs: retain,
+      // Cognito waits at most 5 s for a trigger.
+      timeout: Duration.seconds(5),
+    });
 
     this.userPool = new UserPool(this, 'UserPool', {
       selfSignUpEnabled: true,
@@ -81,8 +103,12 @@ export class Auth extends Construct {
         tempPasswordValidity: Duration.days(3),
       },
       // TOTP apps only: SMS codes cost money per message and are open to SIM swapping.
+      // OPTIONAL for owners; dispatchers cannot reach callers' data without it (lambda/core/http.ts).
       mfa: Mfa.OPTIONAL,
       mfaSecondFactor: { sms: false, otp: true },
+      // No deviceTracking, so no remembered devices: every sign-in of a user with TOTP enabled is
+      // challenged for a code, which is what the trigger's claim relies on.
+      lambdaTriggers: { preTokenGeneration: this.preTokenGeneration.fn },
       accountRecovery: AccountRecovery.EMAIL_ONLY,
       featurePlan: FeaturePlan.ESSENTIALS,
       deletionProtection: retain,
@@ -106,20 +132,33 @@ export class Auth extends Construct {
       disableOAuth: true,
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
-      idTokenValidity: Duration.hours(1),
-      accessTokenValidity: Duration.hours(1),
-      refreshTokenValidity: Duration.days(30),
+      idTokenValidity: Duration.seconds(TOKEN_VALIDITY_SECONDS.id),
+      accessTokenValidity: Duration.seconds(TOKEN_VALIDITY_SECONDS.access),
+      refreshTokenValidity: Duration.seconds(TOKEN_VALIDITY_SECONDS.refresh),
       readAttributes: new ClientAttributes()
         .withStandardAttributes(standard)
         .withCustomAttributes(ORG_ID_ATTRIBUTE),
       writeAttributes: new ClientAttributes().withStandardAttributes({ email: true }),
     });
 
+    // The trigger reads a user's MFA settings. A policy of its own, attached after the pool
+    // exists, because the pool already depends on the function (its trigger).
+    this.preTokenGeneration.role.attachInlinePolicy(
+      new Policy(this, 'PreTokenGenerationReadsUsers', {
+        statements: [
+          new PolicyStatement({
+            actions: ['cognito-idp:AdminGetUser'],
+            resources: [this.userPool.userPoolArn],
+          }),
+        ],
+      }),
+    );
+
     NagSuppressions.addResourceSuppressions(this.userPool, [
       {
         id: 'AwsSolutions-COG2',
         reason:
-          'MFA is OPTIONAL (TOTP) by design: owners sign themselves up, and requiring an authenticator app would shut out people without one.',
+          'MFA is OPTIONAL (TOTP) by design: owners sign themselves up, and requiring an authenticator app would shut out people without one. Dispatchers are held to TOTP by the API (the sightline:mfa claim, lambda/core/http.ts).',
       },
       {
         id: 'AwsSolutions-COG8',

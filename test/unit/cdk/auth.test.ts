@@ -43,6 +43,32 @@ describe('user pool', () => {
     });
   });
 
+  test('dispatchers are held to TOTP: a trigger marks sign-ins that used it, and no device skips the code', () => {
+    // The dispatcher guard (lambda/core/http.ts) trusts sightline:mfa only because Cognito challenges
+    // every sign-in of a user with TOTP enabled: a remembered device would skip the challenge.
+    const [pool] = Object.values(template.findResources('AWS::Cognito::UserPool'));
+    const props = pool?.Properties as Record<string, unknown>;
+    expect(props.DeviceConfiguration).toBeUndefined();
+    expect(props.MfaConfiguration).toBe('OPTIONAL');
+    expect(props.EnabledMfas).toEqual(['SOFTWARE_TOKEN_MFA']);
+    const trigger = (props.LambdaConfig as { PreTokenGeneration?: { 'Fn::GetAtt': string[] } })
+      .PreTokenGeneration;
+    expect(trigger?.['Fn::GetAtt']?.[0]).toMatch(/^AuthPreTokenGeneration/);
+    // It may read users of this pool, and nothing else.
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: 'cognito-idp:AdminGetUser',
+            Effect: 'Allow',
+            Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AuthUserPool'), 'Arn'] },
+          },
+        ],
+      },
+      Roles: [{ Ref: Match.stringLikeRegexp('^AuthPreTokenGenerationRole') }],
+    });
+  });
+
   test('has the custom attribute orgId', () => {
     template.hasResourceProperties('AWS::Cognito::UserPool', {
       Schema: Match.arrayWith([Match.objectLike({ Name: 'orgId', AttributeDataType: 'String' })]),
