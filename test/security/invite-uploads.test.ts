@@ -2,7 +2,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { request, type Agent } from 'node:https';
 import { callerRolePolicy } from '../../lambda/core/kvs-policies';
 import { ADMIN, sdkConfig, startPrivateAws, type Credentials, type PrivateAws } from '../support/aws';
@@ -82,6 +82,47 @@ describe('S3 emulator: presigned uploads and downloads', () => {
     expect(late.status).toBe(403);
     expect(late.text).toContain('Policy expired');
     expect((await post(upload, bytes)).status).toBe(204);
+  });
+
+  test('a checksum the form names is computed over the bytes: a mismatch is BadDigest, the object keeps it', async () => {
+    const bytes = randomBytes(700);
+    const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('base64');
+    const presignWith = (fields: Record<string, string>) =>
+      createPresignedPost(s3, {
+        Bucket: BUCKET,
+        Key: KEY,
+        Conditions: [
+          ['content-length-range', bytes.length, bytes.length],
+          ...Object.entries(fields).map(([k, v]) => ['eq', `$${k}`, v] as ['eq', string, string]),
+        ],
+        Fields: fields,
+        Expires: 300,
+      });
+    const pinned = await presignWith({
+      'x-amz-checksum-algorithm': 'SHA256',
+      'x-amz-checksum-sha256': sha256(bytes),
+    });
+    const other = await post(pinned, randomBytes(bytes.length));
+    expect(other.status).toBe(400);
+    expect(other.text).toContain('<Code>BadDigest</Code>');
+    const malformed = await post(await presignWith({ 'x-amz-checksum-sha256': 'not-a-digest' }), bytes);
+    expect(malformed.status).toBe(400);
+    expect(malformed.text).toContain('<Code>InvalidRequest</Code>');
+    const named = await post(await presignWith({ 'x-amz-checksum-algorithm': 'SHA256' }), bytes);
+    expect(named.status).toBe(400);
+    expect(named.text).toContain('<Code>InvalidRequest</Code>');
+    const two = await post(
+      await presignWith({
+        'x-amz-checksum-sha256': sha256(bytes),
+        'x-amz-checksum-sha1': 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=',
+      }),
+      bytes,
+    );
+    expect(two.status).toBe(400);
+    expect((await post(pinned, bytes)).status).toBe(204);
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: KEY, ChecksumMode: 'ENABLED' }));
+    expect(got.ChecksumSHA256).toBe(sha256(bytes));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(bytes)).toBe(true);
   });
 
   test('a presigned GET works until X-Amz-Expires, and only as signed', async () => {
