@@ -5,6 +5,7 @@ import {
   webcrypto,
   type KeyObject,
 } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 
 /**
  * The device key is made on the device and never leaves it: only a CSR (its public half, signed
@@ -61,4 +62,27 @@ export async function createCsr(privateKeyPem: string, commonName: string): Prom
     signingAlgorithm: algorithm,
   });
   return csr.toString('pem');
+}
+
+/**
+ * The manufacture key, refused when anyone but its owner may read or change it: the key is what
+ * tells this camera from anyone else holding the claim.
+ */
+export function readManufactureKey(path: string): string {
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+  } catch (err) {
+    throw new Error(
+      `cannot read the manufacture key ${path} (${(err as NodeJS.ErrnoException).code}); ` +
+        'a device that has not provisioned needs the key it was given at manufacture',
+      { cause: err },
+    );
+  }
+  if ((mode & 0o077) !== 0) {
+    throw new Error(
+      `the manufacture key ${path} is open to others (mode ${(mode & 0o777).toString(8)}); make it 0600`,
+    );
+  }
+  return readFileSync(path, 'utf8');
 }

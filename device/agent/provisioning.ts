@@ -1,11 +1,11 @@
 import { createPublicKey, X509Certificate } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { TEMPLATE_PARAMETERS } from '../../lambda/contract/iot-events';
 import { signProvisioningProof } from '../../lambda/contract/provisioning-proof';
 import type { MqttClient } from 'mqtt';
 import { Backoff, sleep } from './backoff';
 import type { AgentConfig } from './config';
-import { createCsr, generateDeviceKey } from './keys';
+import { createCsr, generateDeviceKey, readManufactureKey } from './keys';
 import type { Log } from './log';
 import { connectOnce, RejectedError, request, subscribeAll } from './mqtt';
 import type { DeviceState, PendingCertificate, Thing } from './state';
@@ -75,6 +75,8 @@ export async function provision(options: ProvisionOptions): Promise<Thing> {
 async function attempt(options: ProvisionOptions, key: string): Promise<Thing> {
   const { config, state, log, signal } = options;
   const timeout = options.stepTimeoutMs ?? 15_000;
+  // Read first: without it the hook refuses any certificate, so there is no point asking for one.
+  const manufactureKey = readManufactureKey(config.iot.manufactureKeyPath);
   const identity = {
     ca: readFileSync(config.iot.caPath, 'utf8'),
     cert: readClaim(config.iot.claimCertPath),
@@ -111,7 +113,7 @@ async function attempt(options: ProvisionOptions, key: string): Promise<Thing> {
         certificateId: pending.certificateId,
       });
       try {
-        return await register(client, options, pending, timeout);
+        return await register(client, options, pending, manufactureKey, timeout);
       } catch (err) {
         if (!(err instanceof RejectedError)) throw err;
         // A refused token (used, expired, unknown) will not get better: ask for a new
@@ -141,7 +143,7 @@ async function attempt(options: ProvisionOptions, key: string): Promise<Thing> {
     state.savePending(pending);
     options.onStep?.('certificate');
     log('info', 'certificate issued for the device key', { certificateId: pending.certificateId });
-    return await register(client, options, pending, timeout);
+    return await register(client, options, pending, manufactureKey, timeout);
   } finally {
     client.end(true);
   }
@@ -151,15 +153,12 @@ async function register(
   client: MqttClient,
   options: ProvisionOptions,
   pending: PendingCertificate,
+  manufactureKey: string,
   timeout: number,
 ): Promise<Thing> {
   const { config, state, signal } = options;
   // The claim is every camera's; the proof is this camera's alone, and good for this certificate only.
-  const proof = signProvisioningProof(
-    readManufactureKey(config.iot.manufactureKeyPath),
-    config.serial,
-    pending.certificateId,
-  );
+  const proof = signProvisioningProof(manufactureKey, config.serial, pending.certificateId);
   const answer = await request<RegisterThingAccepted>(
     client,
     provisionTopic(config.iot.templateName),
@@ -198,29 +197,6 @@ function checkIssued(issued: CreateFromCsrAccepted, keyPem: string): void {
   const ours = createPublicKey(keyPem).export({ format: 'der', type: 'spki' });
   const theirs = new X509Certificate(issued.certificatePem).publicKey.export({ format: 'der', type: 'spki' });
   if (!ours.equals(theirs)) throw new Error('the issued certificate is not for the device key');
-}
-
-/**
- * The manufacture key, refused when anyone but its owner may read or change it: the key is what
- * tells this camera from anyone else holding the claim.
- */
-function readManufactureKey(path: string): string {
-  let mode: number;
-  try {
-    mode = statSync(path).mode;
-  } catch (err) {
-    throw new Error(
-      `cannot read the manufacture key ${path} (${(err as NodeJS.ErrnoException).code}); ` +
-        'a device that has not provisioned needs the key it was given at manufacture',
-      { cause: err },
-    );
-  }
-  if ((mode & 0o077) !== 0) {
-    throw new Error(
-      `the manufacture key ${path} is open to others (mode ${(mode & 0o777).toString(8)}); make it 0600`,
-    );
-  }
-  return readFileSync(path, 'utf8');
 }
 
 function readClaim(path: string): string {
