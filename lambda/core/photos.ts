@@ -31,10 +31,11 @@ export const MAX_PHOTO_BYTES = 10 * 1024 * 1024;
 /** At most this many photos per invite (each costs a presigned POST and a row). */
 export const MAX_PHOTOS_PER_INVITE = 50;
 /**
- * How many new photos one listing takes in (each means reading up to 10 MB and seconds of
- * decoding for its preview); the others get theirs on the console's next refreshes.
+ * How much one listing reads of newly arrived photos to make their previews (seconds of
+ * decoding for a 12 MP photo): at least one photo, then more while they fit; the others get
+ * theirs on the console's next refreshes.
  */
-export const PREVIEWS_PER_LISTING = 1;
+export const PREVIEW_BYTES_PER_LISTING = 4 * 1024 * 1024;
 
 const PHOTOS_TABLE = () => requireEnv('TABLE_PHOTOS');
 const INVITES_TABLE = () => requireEnv('TABLE_INVITES');
@@ -263,7 +264,10 @@ export async function listPhotos(inviteId: string): Promise<Photo[]> {
   const pending = items.filter((item) => !item.uploaded);
   const present = await Promise.all(pending.map((item) => exists(item.key)));
   const arrived = new Set(pending.filter((_, i) => present[i]));
-  for (const item of [...arrived].slice(0, PREVIEWS_PER_LISTING)) {
+  let budget = PREVIEW_BYTES_PER_LISTING;
+  for (const item of arrived) {
+    if (budget < item.size && budget < PREVIEW_BYTES_PER_LISTING) break;
+    budget -= item.size;
     if (!(await takeIn(item))) arrived.delete(item);
   }
   return items

@@ -75,7 +75,8 @@ export function PhotoTile({
           <img src={photo.thumbnail} alt="" className="preview" data-testid="photo-preview" />
         ) : (
           <span className="muted preview-none" data-testid="photo-preview-none">
-            No preview
+            {/* The API makes previews of JPEG and PNG photos as they arrive, a few at a time. */}
+            {photo.contentType === 'image/webp' ? 'No preview' : 'Preview on its way…'}
           </span>
         )}
         <span>
