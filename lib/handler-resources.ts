@@ -97,9 +97,9 @@ export const handlerResources: Record<LiveHandler, HandlerResources> = {
     sendsSms: true,
   },
   'list-invites': { tables: { invites: 'read' }, indexes: { invites: ['byOrg'] } },
-  // Takes in photos seen in the bucket once: reads one, checks its SHA-256, decodes it in pure
-  // JavaScript for the blurred preview (seconds of CPU for 12 MP, which grows with memory: 1769 MB
-  // is one full vCPU), and remembers both on the photo's row.
+  // Takes in photos seen in the bucket once: reads a few new ones, checks their SHA-256, decodes
+  // them in pure JavaScript for the blurred previews (seconds of CPU for 12 MP, which grows with
+  // memory: 1769 MB is one full vCPU), and remembers both on the photos' rows.
   'get-invite': { tables: { invites: 'read', photos: 'readWrite' }, readsPhotos: true, memorySize: 1769 },
   'revoke-invite': {
     tables: { invites: 'readWrite', inviteGuards: 'readWrite', audit: 'append' },
