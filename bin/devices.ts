@@ -81,6 +81,39 @@ function manufactureKeyOf(
   );
 }
 
+/**
+ * The certificate a camera had must not outlive the reset: on AWS IoT it would still be active
+ * and attached to the thing, so whoever holds its key (a squatter from before cameras proved
+ * their manufacture key, or a thief) could still connect as the camera.
+ */
+async function retirePrevious(target: Target, thingName: string, certificateId: string): Promise<void> {
+  if (target.kind === 'local') {
+    console.log(
+      `  its previous certificate ${certificateId} stays on the local IoT, which has no control plane`,
+    );
+    return;
+  }
+  const [{ IoTClient }, { retireThingCertificate }] = await Promise.all([
+    import('@aws-sdk/client-iot'),
+    import('../lambda/core/iot-certificates'),
+  ]);
+  const iot = new IoTClient({});
+  try {
+    await retireThingCertificate(iot, thingName, certificateId);
+  } catch (err) {
+    throw new Error(
+      `The registry is reset, but the previous certificate ${certificateId} could not be retired ` +
+        `(${(err as Error).name}: ${(err as Error).message}); deactivate it and detach it from ${thingName} by hand`,
+      { cause: err },
+    );
+  } finally {
+    iot.destroy();
+  }
+  console.log(
+    `  its previous certificate ${certificateId} is deactivated, detached from ${thingName} and deleted`,
+  );
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -131,14 +164,16 @@ async function main(): Promise<void> {
 
   if (command === 'reprovision') {
     if (!values.secret) throw new Error("--secret is required: the owner's label secret authorises it");
-    if (!(await devices.allowReprovisioning(serial, values.secret, 'operator'))) {
+    const before = await devices.allowReprovisioning(serial, values.secret, 'operator');
+    if (!before) {
       throw new Error(
         `Refused: no device ${serial.toUpperCase()} with that label secret (the attempt is audited)`,
       );
     }
     console.log(
-      `${serial.toUpperCase()} may provision again: its recorded certificate is forgotten, and the next certificate it registers with its manufacture key is kept.`,
+      `${before.serial} may provision again: its recorded certificate is forgotten, and the next certificate it registers with its manufacture key is kept.`,
     );
+    if (before.certificateId) await retirePrevious(target, before.thingName, before.certificateId);
     return;
   }
 

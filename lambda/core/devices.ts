@@ -225,19 +225,20 @@ export async function recordCertificate(serial: string, certificateId: string): 
 }
 
 /**
- * Recovery of a camera that must register a new certificate (factory reset, a lost key, or one
- * refused before its owner noticed): forgets the certificate on record, so the next RegisterThing
- * that carries the camera's proof (its manufacture key) is accepted. Only the owner can allow
- * it: the label secret is theirs, and it is checked here as binding checks it. A reset alone
- * lets nobody else in, since provisioning still needs the manufacture key. Returns false (and
- * changes nothing) for an unknown serial or a wrong secret; both outcomes are audited.
+ * Recovery of a camera that must register a new certificate (factory reset, a lost key, or a
+ * serial squatted before cameras proved their manufacture key): forgets the certificate on
+ * record, so the next RegisterThing that carries the camera's proof (its manufacture key) is
+ * accepted. Only the owner can allow it: the label secret is theirs, and it is checked here as
+ * binding checks it. A reset alone lets nobody else in, since provisioning still needs the
+ * manufacture key. Returns the device as it was (the caller retires the certificate it had), or
+ * undefined, changing nothing, for an unknown serial or a wrong secret; both are audited.
  */
 export async function allowReprovisioning(
   serial: string,
   secret: string,
   actor: string,
   now = new Date(),
-): Promise<boolean> {
+): Promise<DeviceItem | undefined> {
   const device = await getDevice(normalizeSerial(serial));
   const matches = await verifySecret(secret, device?.secretHash);
   if (!device || !matches) {
@@ -247,25 +248,35 @@ export async function allowReprovisioning(
         now,
       );
     }
-    return false;
+    return undefined;
   }
-  await updateDeviceAudited(
-    {
-      Key: { serial: device.serial },
-      UpdateExpression: 'SET provisioned = :no REMOVE certificateId',
-      ConditionExpression: 'attribute_exists(serial)',
-      ExpressionAttributeValues: { ':no': false },
-    },
-    {
-      subject: `device#${device.serial}`,
-      action: 'device.reprovisioning_allowed',
-      actor,
-      ...(device.certificateId ? { detail: { previousCertificateId: device.certificateId } } : {}),
-    },
-    new ProblemError('NOT_FOUND'),
-    now,
-  );
-  return true;
+  const previous = device.certificateId;
+  try {
+    await updateAudited(
+      {
+        TableName: TABLE,
+        Key: { serial: device.serial },
+        UpdateExpression: 'SET provisioned = :no REMOVE certificateId',
+        // The certificate the audit record names is the one forgotten.
+        ConditionExpression: previous
+          ? 'certificateId = :previous'
+          : 'attribute_exists(serial) AND attribute_not_exists(certificateId)',
+        ExpressionAttributeValues: { ':no': false, ...(previous ? { ':previous': previous } : {}) },
+      },
+      {
+        subject: `device#${device.serial}`,
+        action: 'device.reprovisioning_allowed',
+        actor,
+        ...(previous ? { detail: { previousCertificateId: previous } } : {}),
+      },
+      now,
+    );
+  } catch (err) {
+    if (isConditionFailure(err))
+      throw new Error(`${device.serial} registered a certificate meanwhile; run it again`, { cause: err });
+    throw err;
+  }
+  return device;
 }
 
 /**

@@ -1,6 +1,8 @@
 import {
   DeleteCertificateCommand,
+  DescribeCertificateCommand,
   DetachPolicyCommand,
+  DetachThingPrincipalCommand,
   ListAttachedPoliciesCommand,
   UpdateCertificateCommand,
   type IoTClient,
@@ -32,6 +34,30 @@ export async function retireCertificate(
       PROPAGATING,
       wait,
     );
+  } catch (err) {
+    if (isNotFound(err)) return;
+    throw err;
+  }
+}
+
+/**
+ * Retires the certificate a thing had (a camera that provisions again after its owner allowed
+ * it): deactivated first, so it cannot connect as the thing a moment longer than needed, then
+ * detached from the thing and deleted. A certificate that is already gone is done.
+ */
+export async function retireThingCertificate(
+  iot: IoTClient,
+  thingName: string,
+  certificateId: string,
+  wait: (ms: number) => Promise<void> = sleep,
+): Promise<void> {
+  try {
+    const { certificateDescription } = await iot.send(new DescribeCertificateCommand({ certificateId }));
+    const certificateArn = certificateDescription?.certificateArn;
+    if (!certificateArn) throw new Error(`DescribeCertificate gave no ARN for ${certificateId}`);
+    await iot.send(new UpdateCertificateCommand({ certificateId, newStatus: 'INACTIVE' }));
+    await iot.send(new DetachThingPrincipalCommand({ thingName, principal: certificateArn }));
+    await retireCertificate(iot, certificateArn, wait);
   } catch (err) {
     if (isNotFound(err)) return;
     throw err;

@@ -177,14 +177,16 @@ export async function signIn(username: string, password: string): Promise<string
 /**
  * Registers a new device in the shared registry, as `npm run devices -- add` does: a label
  * secret, and a manufacture key written to the local factory, where a local agent's config and
- * `provision()` find it.
+ * `provision()` find it. The answer is exactly a bind request's body.
  */
-export async function newDevice(): Promise<{ serial: string; secret: string; manufactureKeyPath: string }> {
+export async function newDevice(): Promise<{ serial: string; secret: string }> {
   const { registerNewDevice } = await import('../../bin/manufacture');
   const serial = `T-${randomUUID().slice(0, 18).toUpperCase()}`;
-  const manufactureKeyPath = localManufactureKeyPath(outputs.iot, serial);
-  const { secret } = await registerNewDevice({ serial, keyOut: manufactureKeyPath });
-  return { serial, secret, manufactureKeyPath };
+  const { secret } = await registerNewDevice({
+    serial,
+    keyOut: localManufactureKeyPath(outputs.iot, serial),
+  });
+  return { serial, secret };
 }
 
 export async function readDevice(serial: string) {
