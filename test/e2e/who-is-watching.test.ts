@@ -109,6 +109,20 @@ describe('who is watching, in Chromium', () => {
     expect(answer.status).toBe(204);
     await row.locator('[data-testid=live-error][data-reason=ended]').waitFor({ timeout: 30_000 });
 
+    // Closing the live view ends its session, so the camera stops vouching for it (a C SDK camera
+    // would otherwise keep the viewer until its ICE checks time out), and the panel says so.
+    await row.getByTestId('live-close').click();
+    await row.getByTestId('watch').click();
+    await row.locator('[data-testid=live-state][data-state=live]').waitFor({ timeout: 30_000 });
+    const open = row.locator('[data-testid=viewer-session][data-you=true][data-status=active]');
+    await open.waitFor({ timeout: 25_000 });
+    const closedId = (await open.getAttribute('data-client-id'))!;
+    await row.getByTestId('live-close').click();
+    await row
+      .locator(`[data-testid=viewer-session][data-client-id="${closedId}"][data-status=ended]`)
+      .waitFor({ timeout: 25_000 });
+    await row.locator('[data-testid=viewers-connected][data-count="0"]').waitFor({ timeout: 25_000 });
+
     expect(problems).toEqual([]);
     await context.close();
   });

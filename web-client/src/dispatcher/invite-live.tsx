@@ -54,9 +54,14 @@ export function InviteLive({
       ),
     [inviteId, onUnauthorized],
   );
+  const endSession = useCallback(
+    (clientId: string) => call('endInviteSession', { params: { inviteId, clientId } }),
+    [inviteId],
+  );
   const { video, state, stats } = useLiveConnection({
     mintSession,
     publishFingerprint,
+    endSession,
     enabled: watching && !ended,
     relayOnly,
     // The caller may not have started yet: keep trying while the view is open.

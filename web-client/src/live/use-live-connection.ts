@@ -5,13 +5,14 @@ import { LiveConnection, type LiveConnectionOptions, type LiveState } from './vi
 /**
  * Watches a channel as VIEWER while `enabled`: the connection's state, the stream put on the
  * returned video element (once the sending side's fingerprint is verified), and its stats read
- * once a second. Turning it off, a new `mintSession` or `publishFingerprint`, or a relay change
- * closes the peer connection and the signaling channel; keep both functions stable (useCallback)
- * so a render alone does not reconnect.
+ * once a second. Turning it off, a new `mintSession`, `publishFingerprint` or `endSession`, or a
+ * relay change closes the peer connection and the signaling channel and ends the session; keep the
+ * functions stable (useCallback) so a render alone does not reconnect.
  */
 export function useLiveConnection({
   mintSession,
   publishFingerprint,
+  endSession,
   enabled = true,
   relayOnly,
   maxRetries,
@@ -32,6 +33,7 @@ export function useLiveConnection({
     const connection = new LiveConnection({
       mintSession,
       publishFingerprint,
+      ...(endSession ? { endSession } : {}),
       onState: setState,
       onStream: (stream) => {
         if (video.current && video.current.srcObject !== stream) video.current.srcObject = stream;
@@ -58,7 +60,7 @@ export function useLiveConnection({
       // The next connection starts from the beginning, not from this one's last state.
       setState({ kind: 'connecting' });
     };
-  }, [enabled, mintSession, publishFingerprint, relayOnly, maxRetries, answerTimeoutMs]);
+  }, [enabled, mintSession, publishFingerprint, endSession, relayOnly, maxRetries, answerTimeoutMs]);
 
   useEffect(() => {
     if (endedClientId) current.current?.sessionEnded(endedClientId);

@@ -32,6 +32,12 @@ export interface LiveConnectionOptions {
     clientId: string,
     body: PublishFingerprintRequest,
   ) => Promise<PublishFingerprintResponse>;
+  /**
+   * Ends the session with this client id when the view closes, so the sending side stops
+   * vouching for it and drops the connection at once, rather than when its ICE checks time out
+   * (half a minute), and "who is watching" no longer lists it.
+   */
+  endSession?: (clientId: string) => Promise<unknown>;
   /** Relay-only ICE, so the far side never learns this side's addresses. */
   relayOnly?: boolean;
   /** Attempts before giving up (default 5); a caller who has not started yet needs more. */
@@ -104,10 +110,14 @@ export class LiveConnection {
   }
 
   close(): void {
+    if (this.closed) return;
     this.closed = true;
     window.clearTimeout(this.renewTimer);
     window.clearTimeout(this.retryTimer);
     this.teardown();
+    const clientId = this.session?.clientId;
+    // Best effort: a session that is not ended expires with its credentials.
+    if (clientId) void this.options.endSession?.(clientId).catch(() => undefined);
   }
 
   /**
@@ -347,6 +357,8 @@ export class LiveConnection {
   /** Stops without retrying and says why. */
   private stop(state: LiveState): void {
     if (this.closed) return;
+    // A session someone else ended needs no ending from here.
+    if (state.kind === 'ended') this.session = undefined;
     this.close();
     this.options.onState(state);
   }

@@ -45,8 +45,17 @@ export function LiveView({
       ),
     [device.deviceId, onUnauthorized],
   );
-  // Leaving the page closes the peer connection and the signaling channel.
-  const { video, state, stats } = useLiveConnection({ mintSession, publishFingerprint, endedClientId });
+  const endSession = useCallback(
+    (clientId: string) => call('endDeviceSession', { params: { deviceId: device.deviceId, clientId } }),
+    [device.deviceId],
+  );
+  // Closing the view closes the peer connection and the signaling channel, and ends the session.
+  const { video, state, stats } = useLiveConnection({
+    mintSession,
+    publishFingerprint,
+    endSession,
+    endedClientId,
+  });
 
   return (
     <section className="live-view card" aria-label={`Live view of ${device.name}`} data-testid="live-view">
