@@ -140,7 +140,7 @@ STATUS viewerAnswer(EngineContext* ctx, const char* clientId, PCHAR offer, UINT3
     RtcRtpTransceiverInit init;
     NullableBool canTrickle;
     Viewer* v = NULL;
-    UINT32 i, len = MAX_SIGNALING_MESSAGE_LEN;
+    UINT32 i, len = MAX_SIGNALING_MESSAGE_LEN, connectedCount = 0, closingCount = 0;
     CHAR payload[MAX_SIGNALING_MESSAGE_LEN + 1];
 
     MEMSET(&config, 0, SIZEOF(config));
@@ -149,9 +149,13 @@ STATUS viewerAnswer(EngineContext* ctx, const char* clientId, PCHAR offer, UINT3
     MEMSET(&init, 0, SIZEOF(init));
 
     pthread_mutex_lock(&ctx->viewersLock);
-    for (i = 0; i < ENGINE_MAX_VIEWERS && v == NULL; i++) {
+    for (i = 0; i < ENGINE_MAX_VIEWERS; i++) {
         if (!ctx->viewers[i].used) {
-            v = &ctx->viewers[i];
+            v = v == NULL ? &ctx->viewers[i] : v;
+        } else if (ctx->viewers[i].closing) {
+            closingCount++;
+        } else if (ctx->viewers[i].connected) {
+            connectedCount++;
         }
     }
     if (v != NULL) {
@@ -161,7 +165,8 @@ STATUS viewerAnswer(EngineContext* ctx, const char* clientId, PCHAR offer, UINT3
         STRNCPY(v->clientId, clientId, MAX_SIGNALING_CLIENT_ID_LEN);
     }
     pthread_mutex_unlock(&ctx->viewersLock);
-    ENGINE_CHECK(ctx, v != NULL, "viewer", STATUS_NOT_ENOUGH_MEMORY, "no room for viewer %s", clientId);
+    ENGINE_CHECK(ctx, v != NULL, "viewer", STATUS_NOT_ENOUGH_MEMORY, "no room for viewer %s (%u connected, %u closing, %u connecting)",
+                 clientId, connectedCount, closingCount, ENGINE_MAX_VIEWERS - connectedCount - closingCount);
 
     CHK_STATUS(iceServers(ctx, &config));
     config.iceTransportPolicy = ctx->options.relayOnly ? ICE_TRANSPORT_POLICY_RELAY : ICE_TRANSPORT_POLICY_ALL;
