@@ -80,7 +80,16 @@ export async function openSeedViewer(
       globalThis.seedWatch(globalThis.seedInput, document.getElementById('v')),
       new Promise((_, reject) => setTimeout(() => reject(new Error('no frame within 20 s')), 20000)),
     ])`);
-    return { ms: Math.round(ms), requestsBeforeOffer: counter.stop() };
+    const requestsBeforeOffer = counter.stop();
+    // Not timed either: the seed never ended its sessions, and a camera keeps a viewer whose
+    // browser left without a word until its ICE checks time out (half a minute), so ten runs
+    // would fill it. Our live view ends its session when it closes.
+    await page.evaluate(`(async () => {
+      const tokenKey = Object.keys(localStorage).find((k) => k.endsWith('.idToken'));
+      const path = '/devices/' + encodeURIComponent(${JSON.stringify(serial)}) + '/sessions/' + globalThis.seedInput.clientId;
+      await fetch(${JSON.stringify(outputs.apiUrl)} + path, { method: 'DELETE', headers: { Authorization: localStorage.getItem(tokenKey) } });
+    })()`);
+    return { ms: Math.round(ms), requestsBeforeOffer };
   };
   return { page, watch };
 }

@@ -21,7 +21,9 @@ export async function startCloud(
     [
       join(REPO_ROOT, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
       join(REPO_ROOT, 'local', 'start.ts'),
-      ...['--state', stateDir, '--port', '0', '--quiet'],
+      ...['--state', stateDir, '--port', '0'],
+      // BENCH_DEBUG shows the cloud's own log (the demo camera's among it).
+      ...(process.env.BENCH_DEBUG ? [] : ['--quiet']),
       ...(options.persist ? [] : ['--reset', '--memory']),
       ...(options.camera ? ['--camera', options.camera] : []),
     ],
