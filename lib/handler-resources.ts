@@ -67,11 +67,17 @@ export interface HandlerResources {
 export const handlerResources: Record<LiveHandler, HandlerResources> = {
   'list-devices': { tables: { devices: 'read' }, indexes: { devices: ['byOwner'] } },
   // scrypt (N=2^15, r=8) is CPU-bound, and Lambda's CPU share grows with memory.
+  // Binding and unbinding end the device's viewing sessions and clear the viewers its shadow
+  // vouches for, so nobody keeps watching a camera that changed hands.
   'bind-device': {
-    tables: { devices: 'readWrite', bindAttempts: 'readWrite', audit: 'append' },
+    tables: { devices: 'readWrite', bindAttempts: 'readWrite', sessions: 'readWrite', audit: 'append' },
+    deviceShadows: 'readWrite',
     memorySize: 1024,
   },
-  'unbind-device': { tables: { devices: 'readWrite', audit: 'append' } },
+  'unbind-device': {
+    tables: { devices: 'readWrite', sessions: 'readWrite', audit: 'append' },
+    deviceShadows: 'readWrite',
+  },
   // Reads the device, mints with STS and KVS, and appends the audit record on its own.
   // The session's record goes with the audit record: one transaction of two puts.
   'create-device-session': {

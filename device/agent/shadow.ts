@@ -1,5 +1,10 @@
 import { connect, type MqttClient } from 'mqtt';
-import { refusalTopic, type FingerprintRefusal } from '../../lambda/contract/fingerprints';
+import {
+  refusalTopic,
+  vouchedViewers,
+  type FingerprintRefusal,
+  type VouchedViewer,
+} from '../../lambda/contract/fingerprints';
 import type { Log } from './log';
 import { mqttOptions, type TlsIdentity } from './mqtt';
 
@@ -10,7 +15,7 @@ import { mqttOptions, type TlsIdentity } from './mqtt';
  * happens. The broker's presence events on this connection tell the cloud the device is online.
  *
  * It also follows `desired.viewers` (client id → the DTLS fingerprint that viewer published to the
- * cloud): from a `get` after each connect, and from every `update/documents` (which carries the
+ * cloud, and when its session expires): from a `get` after each connect, and from every `update/documents` (which carries the
  * whole desired section, so a viewer whose session ended disappears from it) and `update/delta`.
  */
 export type ReportedValue = string | number | boolean | null | string[] | Record<string, string | null>;
@@ -22,8 +27,8 @@ export interface Reported {
   [key: string]: ReportedValue;
 }
 
-/** The viewers the cloud allows now: client id → fingerprint. */
-export type AllowedViewers = Record<string, string>;
+/** The viewers the cloud allows now: client id → fingerprint and session expiry. */
+export type AllowedViewers = Record<string, VouchedViewer>;
 
 export interface ShadowOptions {
   host: string;
@@ -245,15 +250,10 @@ export class ShadowReporter {
   }
 }
 
-/** `state.desired.viewers` of a shadow document, without the null and non-string entries. */
+/** `state.desired.viewers` of a shadow document, its well-formed entries only. */
 function desiredViewers(state: unknown): AllowedViewers {
   const desired = (state as Json | undefined)?.desired as Json | undefined;
-  const viewers = desired?.viewers;
-  if (!isMap(viewers)) return {};
-  const out: AllowedViewers = {};
-  for (const [id, fingerprint] of Object.entries(viewers))
-    if (typeof fingerprint === 'string') out[id] = fingerprint;
-  return out;
+  return vouchedViewers(desired?.viewers);
 }
 
 function isMap(value: unknown): value is Record<string, string | null> {
@@ -264,7 +264,7 @@ function withoutNulls(map: Record<string, string | null>): Record<string, string
   return Object.fromEntries(Object.entries(map).filter(([, v]) => v !== null));
 }
 
-function sorted(map: AllowedViewers): [string, string][] {
+function sorted(map: AllowedViewers): [string, VouchedViewer][] {
   return Object.entries(map).sort(([a], [b]) => a.localeCompare(b));
 }
 

@@ -4,7 +4,9 @@ import WebSocket from 'ws';
 import {
   FINGERPRINT_REFETCH_MS,
   fingerprintOf,
+  vouches,
   type FingerprintRefusal,
+  type VouchedViewer,
 } from '../../lambda/contract/fingerprints';
 import type { Session } from '../../lambda/contract/types';
 import { TestPattern } from './test-pattern';
@@ -16,18 +18,25 @@ import { TestPattern } from './test-pattern';
  *
  * With a `viewerGate` it validates DTLS fingerprints (design.md §4): it answers a viewer's offer
  * only when the offer's fingerprint is the one the cloud says that viewer published, and it
- * reports its own connection's fingerprint before the answer goes out. Without one it answers
- * everyone on its channel (as a camera that publishes nothing would).
+ * reports its own connection's fingerprint before the answer goes out, and it drops a viewer when
+ * its entry goes or its session expires, whichever comes first. Without one it answers everyone
+ * on its channel (as a camera that publishes nothing would).
  */
+
+/** The allowed viewers: client id → fingerprint and session expiry (`desired.viewers`). */
+export type Vouched = Record<string, VouchedViewer>;
+
+/** How often connected viewers are checked against their sessions' expiry. */
+const EXPIRY_CHECK_MS = 1000;
 
 /** What the camera needs from the cloud to check its viewers; the agent provides it over IPC. */
 export interface ViewerGate {
-  /** The allowed viewers (client id → fingerprint) from the latest shadow seen; undefined if none yet. */
-  viewers(): Record<string, string> | undefined;
+  /** The allowed viewers from the latest shadow seen; undefined if none yet. */
+  viewers(): Vouched | undefined;
   /** Reads the shadow afresh; resolves with the allowed viewers. */
-  refresh(): Promise<Record<string, string>>;
+  refresh(): Promise<Vouched>;
   /** Calls `listener` whenever the allowed viewers change. */
-  onChange(listener: (viewers: Record<string, string>) => void): void;
+  onChange(listener: (viewers: Vouched) => void): void;
   /** Reports this camera's fingerprint for a viewer's connection (null: closed); resolves once accepted. */
   publishFingerprint(clientId: string, fingerprint: string | null): Promise<void>;
   /** Reports the client ids whose connection is up now. */
@@ -104,22 +113,33 @@ export async function startSimulatedCamera(options: SimulatedCameraOptions): Pro
     }
   };
 
-  const remember = (viewers: Record<string, string> | undefined) => {
+  const remember = (viewers: Vouched | undefined) => {
     for (const id of Object.keys(viewers ?? {})) everAllowed.add(id);
   };
   remember(gate?.viewers());
   /** Offers waiting for their viewer to appear among the allowed ones. */
-  const waiting = new Set<(viewers: Record<string, string>) => void>();
-  // A viewer whose session ended (removed from the allowed list) is dropped at once.
+  const waiting = new Set<(viewers: Vouched) => void>();
+  const live = (entry: VouchedViewer | undefined) => entry !== undefined && Date.now() < entry.expiresAt;
+  /**
+   * Closes every connection whose viewer the cloud no longer vouches for: its entry is gone (its
+   * session ended, or the camera changed hands) or its session has expired, whatever the shadow
+   * still says. The connection's fingerprint was checked when it was answered.
+   */
+  const dropUnvouched = (viewers: Vouched | undefined) => {
+    for (const id of [...peers.keys()]) {
+      const entry = viewers?.[id];
+      if (live(entry)) continue;
+      const why = entry ? 'its session expired' : 'its session ended';
+      log(`simulated camera: ${id} is no longer allowed (${why}); closing its connection`);
+      closePeer(id);
+    }
+  };
   gate?.onChange((viewers) => {
     remember(viewers);
     for (const wake of [...waiting]) wake(viewers);
-    for (const id of [...peers.keys()]) {
-      if (viewers[id] !== undefined) continue;
-      log(`simulated camera: ${id} is no longer allowed; closing its connection`);
-      closePeer(id);
-    }
+    dropUnvouched(viewers);
   });
+  const expiryCheck = gate ? setInterval(() => dropUnvouched(gate.viewers()), EXPIRY_CHECK_MS) : undefined;
 
   /**
    * Whether the offer's fingerprint is the one the cloud holds for this viewer: from the latest
@@ -131,10 +151,10 @@ export async function startSimulatedCamera(options: SimulatedCameraOptions): Pro
     if (!gate) return true;
     // An offer with no fingerprint (or several) cannot be checked: a mismatch.
     if (!fingerprint) return false;
-    if (gate.viewers()?.[viewerId] === fingerprint) return true;
+    if (vouches(gate.viewers()?.[viewerId], fingerprint)) return true;
     const arrived = await new Promise<boolean>((resolve) => {
-      const wake = (viewers: Record<string, string>) => {
-        if (viewers[viewerId] !== fingerprint) return;
+      const wake = (viewers: Vouched) => {
+        if (!vouches(viewers[viewerId], fingerprint)) return;
         done(true);
       };
       const timer = setTimeout(() => done(false), FINGERPRINT_REFETCH_MS);
@@ -149,7 +169,7 @@ export async function startSimulatedCamera(options: SimulatedCameraOptions): Pro
     try {
       const viewers = await gate.refresh();
       remember(viewers);
-      return viewers[viewerId] === fingerprint;
+      return vouches(viewers[viewerId], fingerprint);
     } catch (err) {
       log(`simulated camera: could not read the allowed viewers: ${(err as Error).message}`);
       return false;
@@ -233,7 +253,7 @@ export async function startSimulatedCamera(options: SimulatedCameraOptions): Pro
         gate.refuse({
           clientId: viewerId,
           ...(offered ? { fingerprint: offered } : {}),
-          reason: everAllowed.has(viewerId) && !gate.viewers()?.[viewerId] ? 'ended' : 'unpublished',
+          reason: everAllowed.has(viewerId) && !live(gate.viewers()?.[viewerId]) ? 'ended' : 'unpublished',
         });
         return;
       }
@@ -279,6 +299,7 @@ export async function startSimulatedCamera(options: SimulatedCameraOptions): Pro
     stop: async () => {
       stopped = true;
       clearInterval(ticker);
+      clearInterval(expiryCheck);
       for (const id of [...peers.keys()]) closePeer(id);
       signaling?.close();
     },

@@ -10,7 +10,7 @@ import {
 import type { KvsCredentials } from '../agent/credentials';
 import type { SimulatedEngineSettings } from '../agent/engines';
 import type { GateMessage, GateRequest } from '../agent/viewer-gate';
-import type { ViewerGate } from './simulated-camera';
+import type { ViewerGate, Vouched } from './simulated-camera';
 
 /**
  * The `simulated` engine as a process of its own, run by the agent's supervisor exactly where the
@@ -134,11 +134,11 @@ function ipcViewerGate(send: (message: GateRequest) => void): ViewerGate & {
   start(): void;
   receive(message: GateMessage): boolean;
 } {
-  let viewers: Record<string, string> | undefined;
-  const listeners: ((v: Record<string, string>) => void)[] = [];
+  let viewers: Vouched | undefined;
+  const listeners: ((v: Vouched) => void)[] = [];
   let nextId = 0;
   const pending = new Map<number, (answer: GateMessage) => void>();
-  const setViewers = (next: Record<string, string>) => {
+  const setViewers = (next: Vouched) => {
     viewers = next;
     for (const listener of listeners) listener({ ...next });
   };

@@ -12,7 +12,8 @@
  *   and learn the master's from its answer.
  * - The caller's page (master) publishes through `PUT /citizen/peers` and learns the viewers'.
  * - A camera publishes in its shadow's `reported` section and learns its viewers' from
- *   `desired.viewers`, which the viewer's publish call writes (`ViewerShadow` below).
+ *   `desired.viewers`, which the viewer's publish call writes with its session's expiry
+ *   (`ViewerShadow` below).
  */
 
 /** A fingerprint as the contract carries it: `sha-256 AB:CD:…` (32 upper-case hex pairs). */
@@ -43,8 +44,11 @@ export const FINGERPRINT_REFETCH_MS = 500;
  */
 export interface ViewerShadow {
   desired?: {
-    /** The viewers allowed now: client id → the fingerprint it published. Removed when ended. */
-    viewers?: Record<string, string | null>;
+    /**
+     * The viewers allowed now: client id → what the cloud vouches for. Removed when the session
+     * ends, and all of them when the camera changes hands; null as a whole clears them.
+     */
+    viewers?: Record<string, VouchedViewer | null> | null;
   };
   reported?: {
     /**
@@ -60,6 +64,48 @@ export interface ViewerShadow {
     /** The client ids whose peer connection is up now. */
     viewers?: string[];
   };
+}
+
+/**
+ * One viewer in `desired.viewers`: the fingerprint its session published, and when that session's
+ * credentials expire (milliseconds since the epoch). The camera drops the viewer then whatever the
+ * shadow still says, so an entry the cloud failed to remove (or a session nobody ended) outlives
+ * its credentials by nothing. An entry without both is not a vouched viewer.
+ */
+export interface VouchedViewer {
+  fingerprint: string;
+  expiresAt: number;
+}
+
+/** A `desired.viewers` entry as read from a shadow document: a well-formed one, else undefined. */
+export function vouchedViewer(value: unknown): VouchedViewer | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { fingerprint, expiresAt } = value as Partial<Record<keyof VouchedViewer, unknown>>;
+  if (typeof fingerprint !== 'string' || !FINGERPRINT_PATTERN.test(fingerprint)) return undefined;
+  if (typeof expiresAt !== 'number' || !Number.isSafeInteger(expiresAt)) return undefined;
+  return { fingerprint, expiresAt };
+}
+
+/** The well-formed entries of a `desired.viewers` map (anything else is no viewer at all). */
+export function vouchedViewers(value: unknown): Record<string, VouchedViewer> {
+  const out: Record<string, VouchedViewer> = {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return out;
+  for (const [clientId, entry] of Object.entries(value)) {
+    const viewer = vouchedViewer(entry);
+    if (viewer) out[clientId] = viewer;
+  }
+  return out;
+}
+
+/** Whether the camera may answer (or keep) this viewer with this fingerprint at `now` (ms). */
+export function vouches(
+  entry: VouchedViewer | undefined,
+  fingerprint: string | null,
+  now = Date.now(),
+): boolean {
+  return (
+    entry !== undefined && fingerprint !== null && entry.fingerprint === fingerprint && now < entry.expiresAt
+  );
 }
 
 /** What a camera publishes on `devices/<thing>/refusals` when it refuses a viewer's offer. */

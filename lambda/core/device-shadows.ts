@@ -3,7 +3,7 @@ import {
   IoTDataPlaneClient,
   UpdateThingShadowCommand,
 } from '@aws-sdk/client-iot-data-plane';
-import type { ViewerShadow } from '../contract/fingerprints';
+import { vouchedViewers, type VouchedViewer, type ViewerShadow } from '../contract/fingerprints';
 import { requireEnv } from './env';
 
 /**
@@ -17,8 +17,8 @@ function iotData(): IoTDataPlaneClient {
 }
 
 export interface CameraShadow {
-  /** The viewers the camera may accept: client id → fingerprint. */
-  allowed: Record<string, string>;
+  /** The viewers the camera may accept: client id → fingerprint and session expiry. */
+  allowed: Record<string, VouchedViewer>;
   /** The fingerprint the camera published for a viewer, or its one long-lived fingerprint. */
   fingerprintFor(clientId: string): string | undefined;
   /** The client ids the camera reports connected now, and when it reported them. */
@@ -38,7 +38,7 @@ export async function readCameraShadow(thingName: string): Promise<CameraShadow>
     if ((err as Error).name !== 'ResourceNotFoundException') throw err;
   }
   const state = doc.state ?? {};
-  const allowed = strings(state.desired?.viewers);
+  const allowed = vouchedViewers(state.desired?.viewers);
   const perViewer = strings(state.reported?.fingerprints);
   const single = typeof state.reported?.fingerprint === 'string' ? state.reported.fingerprint : undefined;
   const viewers = Array.isArray(state.reported?.viewers)
@@ -52,13 +52,24 @@ export async function readCameraShadow(thingName: string): Promise<CameraShadow>
   };
 }
 
-/** Sets (fingerprint) or removes (null) viewers in `desired.viewers`, in one shadow update. */
+/** Sets (vouches for) or removes (null) viewers in `desired.viewers`, in one shadow update. */
 export async function updateAllowedViewers(
   thingName: string,
-  changes: Record<string, string | null>,
+  changes: Record<string, VouchedViewer | null>,
 ): Promise<void> {
   if (Object.keys(changes).length === 0) return;
-  const doc: ViewerShadow = { desired: { viewers: changes } };
+  await writeDesired(thingName, { desired: { viewers: changes } });
+}
+
+/**
+ * Removes every viewer from `desired.viewers` in one update (null deletes the whole map), so the
+ * camera drops them all at once: what a change of owner needs.
+ */
+export async function clearAllowedViewers(thingName: string): Promise<void> {
+  await writeDesired(thingName, { desired: { viewers: null } });
+}
+
+async function writeDesired(thingName: string, doc: ViewerShadow): Promise<void> {
   await iotData().send(
     new UpdateThingShadowCommand({
       thingName,

@@ -1,11 +1,18 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { Device } from '../contract/types';
-import { recordAudit, updateAudited, type AuditEntry } from './audit';
+import { auditPut, recordAudit, updateAudited, type AuditEntry } from './audit';
 import { ddb } from './clients';
 import { requireEnv } from './env';
 import { isConditionFailure, ProblemError } from './errors';
 import { verifySecret } from './secrets';
 import { normalizeSerial, serialOfThing, thingNameFor } from './thing-names';
+import { endSession, endSessionItem, liveSessions } from './viewer-sessions';
 
 const TABLE = requireEnv('TABLE_DEVICES');
 const REGISTRY = 'devices';
@@ -162,7 +169,47 @@ async function updateDeviceAudited(
   }
 }
 
-/** Binds with one conditional write: the device must exist and have no owner. */
+/**
+ * A transaction holds 100 items: the device, its audit record, and this many sessions ended with
+ * them. Any further ones (an owner with that many live sessions at once) end right after, each
+ * on its own; by then none of them can publish, since publishing checks who owns the camera.
+ */
+const SESSIONS_PER_CHANGE = 98;
+
+/**
+ * A change of owner (binding, unbinding): the device's conditional update, its audit record, and
+ * the end of every live viewing session on the device, in one transaction, so no session outlives
+ * the ownership it was minted under. Clearing the camera's shadow comes after (see the handlers).
+ */
+async function changeOwner(
+  update: Omit<Parameters<typeof updateAudited>[0], 'TableName'>,
+  entry: AuditEntry,
+  refusal: ProblemError,
+  now: Date,
+): Promise<void> {
+  const live = await liveSessions(entry.subject, now);
+  const [inside, after] = [live.slice(0, SESSIONS_PER_CHANGE), live.slice(SESSIONS_PER_CHANGE)];
+  try {
+    await ddb.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Update: { TableName: TABLE, ...update } },
+          auditPut({ ...entry, detail: { ...entry.detail, sessionsEnded: live.length } }, now),
+          ...inside.map((s) => endSessionItem(s.subject, s.clientId, entry.actor, now)),
+        ],
+      }),
+    );
+  } catch (err) {
+    if (isConditionFailure(err)) throw refusal;
+    throw err;
+  }
+  for (const s of after) await endSession(s.subject, s.clientId, entry.actor, now);
+}
+
+/**
+ * Binds with one conditional write (the device must exist and have no owner), ending any session
+ * left on the device with it: the new owner starts with nobody watching.
+ */
 export async function bindDevice(
   device: DeviceItem,
   ownerSub: string,
@@ -170,7 +217,7 @@ export async function bindDevice(
   now = new Date(),
 ): Promise<DeviceItem> {
   const bound = { ownerSub, boundAt: now.toISOString(), name: name ?? device.serial };
-  await updateDeviceAudited(
+  await changeOwner(
     {
       Key: { serial: device.serial },
       UpdateExpression: 'SET ownerSub = :sub, boundAt = :at, #name = :name',
@@ -185,9 +232,12 @@ export async function bindDevice(
   return { ...device, ...bound };
 }
 
-/** Unbinds only the caller's own device; anyone else's is as good as absent (404). */
+/**
+ * Unbinds only the caller's own device (anyone else's is as good as absent: 404), and ends every
+ * viewing session on it in the same transaction.
+ */
 export async function unbindDevice(serial: string, ownerSub: string, now = new Date()): Promise<void> {
-  await updateDeviceAudited(
+  await changeOwner(
     {
       Key: { serial },
       UpdateExpression: 'REMOVE ownerSub, boundAt, #name',

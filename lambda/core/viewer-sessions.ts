@@ -183,6 +183,29 @@ export async function endSession(
   }
 }
 
+/**
+ * The transaction item that ends one session inside a larger change (a camera changing hands), so
+ * the session ends exactly when that change commits. One already ended keeps its first end.
+ */
+export function endSessionItem(subject: string, clientId: string, actor: string, now: Date) {
+  return {
+    Update: {
+      TableName: SESSIONS(),
+      Key: { subject, clientId },
+      UpdateExpression:
+        'SET endedAt = if_not_exists(endedAt, :now), endedBy = if_not_exists(endedBy, :actor)',
+      // Never makes a record: a live session is read just before and is not due for TTL.
+      ConditionExpression: 'attribute_exists(clientId)',
+      ExpressionAttributeValues: { ':now': now.toISOString(), ':actor': actor },
+    },
+  };
+}
+
+/** The sessions of a subject that can still publish (not ended, not expired). */
+export async function liveSessions(subject: string, now = new Date()): Promise<ViewerSessionItem[]> {
+  return (await recentSessions(subject, now)).filter((s) => isLive(s, now));
+}
+
 /** Sessions minted on a subject in the last hour, newest first. */
 export async function recentSessions(subject: string, now = new Date()): Promise<ViewerSessionItem[]> {
   const items: ViewerSessionItem[] = [];

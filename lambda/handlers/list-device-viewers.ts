@@ -6,7 +6,9 @@ import { recentSessions, toViewerSession } from '../core/viewer-sessions';
 
 /**
  * GET /devices/{deviceId}/viewers: who is watching the camera: the viewers it reports connected
- * now (none while it is offline), and the sessions minted on it in the last hour.
+ * now (none while it is offline), and the sessions minted on it in the last hour under the current
+ * binding. A previous owner's sessions (who they were, from where, with which browser) are theirs,
+ * not the new owner's to see.
  */
 export const handler = httpHandler('listDeviceViewers', async ({ params, caller }) => {
   const serial = params.deviceId!;
@@ -20,7 +22,9 @@ export const handler = httpHandler('listDeviceViewers', async ({ params, caller 
     body: {
       connected: connected.size,
       ...(shadow.connectedAt ? { reportedAt: shadow.connectedAt.toISOString() } : {}),
-      sessions: recent.map((s) => toViewerSession(s, caller.sub, connected)),
+      sessions: recent
+        .filter((s) => device.boundAt !== undefined && s.mintedAt >= device.boundAt)
+        .map((s) => toViewerSession(s, caller.sub, connected)),
     },
   };
 });

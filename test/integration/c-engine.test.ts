@@ -41,7 +41,14 @@ const iotData = new IoTDataPlaneClient(sdkConfig(httpsAgent, ADMIN, outputs.awsE
 const kvs = new KinesisVideoClient(sdkConfig(httpsAgent, ADMIN, outputs.awsEndpoints.kinesisvideo!));
 
 interface Shadow {
-  state: { reported?: { streaming?: boolean; fingerprint?: string; fingerprints?: Record<string, string> } };
+  state: {
+    reported?: {
+      streaming?: boolean;
+      fingerprint?: string;
+      fingerprints?: Record<string, string>;
+      viewers?: string[];
+    };
+  };
 }
 
 async function reported(thingName: string): Promise<NonNullable<Shadow['state']['reported']>> {
@@ -196,6 +203,34 @@ describe('the C engine’s viewer gate', () => {
       fingerprint,
     );
   });
+});
+
+describe('the C engine’s expiry of viewers', () => {
+  let camera: Camera;
+  let channel: ViewerChannel;
+  beforeAll(async () => {
+    camera = await startCamera('expiry', 'streaming');
+    channel = await viewerChannel(camera.thingName);
+  }, 90_000);
+
+  test('a viewer whose session expires is dropped, though the shadow still vouches for it', async () => {
+    const clientId = newClientId();
+    const v = await viewer(channel, clientId);
+    // The entry outlives its session, as one nobody ended would.
+    const expiresAt = Date.now() + 8000;
+    await allowViewer(camera.thingName, clientId, v.fingerprint, expiresAt);
+    const answered = answerWithin(v.signaling, 10_000);
+    v.signaling.sendSdpOffer(v.offer as RTCSessionDescription);
+    const answer = await answered;
+    expect(answer?.type).toBe('answer');
+    await v.pc.setRemoteDescription(answer!);
+    await eventually(async () => (await reported(camera.thingName)).viewers?.includes(clientId), 15_000);
+    expect(Date.now()).toBeLessThan(expiresAt);
+
+    await eventually(async () => !(await reported(camera.thingName)).viewers?.includes(clientId), 15_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
+    await eventually(async () => v.pc.connectionState !== 'connected', 20_000);
+  }, 60_000);
 });
 
 describe('the C engine’s stop and failures', () => {

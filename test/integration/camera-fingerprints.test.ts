@@ -5,19 +5,17 @@ import {
   KinesisVideoClient,
 } from '@aws-sdk/client-kinesis-video';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fingerprintOf } from '../../lambda/contract/fingerprints';
-import { localAgentConfig } from '../../local/live';
+import { fingerprintOf, type VouchedViewer } from '../../lambda/contract/fingerprints';
 import { ADMIN, closeSignaling, installTrustingWebSocket, sdkConfig } from '../support/aws';
 import {
   answerWithin,
   endProcessGroup,
   newClientId,
   nodeViewer,
-  readAgentState,
   refusalOf as refusalRecord,
-  spawnAgent,
+  startAgentCamera,
 } from '../support/camera-viewer';
 import { agent as httpsAgent, newDevice, outputs } from '../support/cloud';
 import { allowViewer, eventually } from '../support/iot';
@@ -38,7 +36,7 @@ const kvs = new KinesisVideoClient(sdkConfig(httpsAgent, ADMIN, outputs.awsEndpo
 
 interface Shadow {
   state: {
-    desired?: { viewers?: Record<string, string> };
+    desired?: { viewers?: Record<string, VouchedViewer> };
     reported?: { fingerprints?: Record<string, string>; viewers?: string[] };
   };
 }
@@ -56,7 +54,8 @@ async function shadow(): Promise<Shadow> {
   return JSON.parse(Buffer.from(got.payload!).toString('utf8')) as Shadow;
 }
 
-const allow = (clientId: string, fingerprint: string | null) => allowViewer(thingName, clientId, fingerprint);
+const allow = (clientId: string, fingerprint: string | null, expiresAt?: number) =>
+  allowViewer(thingName, clientId, fingerprint, expiresAt);
 
 /** A Node viewer on the camera's channel, its offer not yet sent. */
 const viewer = (clientId: string) => nodeViewer({ channelARN, endpoint: viewerEndpoint }, clientId, peers);
@@ -64,21 +63,7 @@ const viewer = (clientId: string) => nodeViewer({ channelARN, endpoint: viewerEn
 beforeAll(async () => {
   installTrustingWebSocket(readFileSync(outputs.caCertPath));
   ({ serial } = await newDevice());
-  rmSync(workDir, { recursive: true, force: true });
-  mkdirSync(workDir, { recursive: true });
-  const stateDir = join(workDir, 'state');
-  const configPath = join(workDir, 'agent.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify(localAgentConfig(outputs as Parameters<typeof localAgentConfig>[0], { serial, stateDir })),
-  );
-  camera = spawnAgent(configPath, cameraOutput);
-  await eventually(async () => readAgentState(stateDir)?.phase === 'streaming', 60_000).catch(
-    (err: Error) => {
-      throw new Error(`${err.message}: the camera did not stream\n${cameraOutput.join('\n').slice(-3000)}`);
-    },
-  );
-  thingName = readAgentState(stateDir)!.thing!.thingName;
+  ({ camera, thingName } = await startAgentCamera(workDir, serial, cameraOutput));
   channelARN = (await kvs.send(new DescribeSignalingChannelCommand({ ChannelName: thingName }))).ChannelInfo!
     .ChannelARN!;
   const endpoints = await kvs.send(
@@ -152,16 +137,51 @@ test('a viewer whose session ended is refused when it offers again', async () =>
   expect((await answered)?.type).toBe('answer');
 
   await allow(clientId, null);
+  await expectRefusedAsEnded(clientId);
+});
+
+test('a viewer whose session expired is dropped, and then refused, though the shadow still lists it', async () => {
+  const clientId = newClientId();
+  const v = await viewer(clientId);
+  // A session about to expire: the entry stays in the shadow after it, as one nobody ended would.
+  const expiresAt = Date.now() + 6000;
+  await allow(clientId, v.fingerprint, expiresAt);
+  const answered = answerWithin(v.signaling, 10_000);
+  v.signaling.sendSdpOffer(v.offer as RTCSessionDescription);
+  const answer = await answered;
+  expect(answer?.type).toBe('answer');
+  await v.pc.setRemoteDescription(answer!);
+  await eventually(async () => (await shadow()).state.reported?.viewers?.includes(clientId), 10_000);
+  expect(Date.now()).toBeLessThan(expiresAt);
+
+  await eventually(async () => !(await shadow()).state.reported?.viewers?.includes(clientId), 15_000);
+  expect(Date.now()).toBeGreaterThanOrEqual(expiresAt);
+  expect((await shadow()).state.desired?.viewers?.[clientId]).toEqual({
+    fingerprint: v.fingerprint,
+    expiresAt,
+  });
+  await eventually(async () => v.pc.connectionState !== 'connected', 15_000);
+
+  // Even vouched for with its new fingerprint, an expired session gets no answer.
+  await expectRefusedAsEnded(clientId, expiresAt);
+}, 60_000);
+
+/**
+ * A new offer from `clientId` (its fingerprint written to the shadow with `expiresAt`, if given)
+ * gets no answer, and the camera's refusal says the viewer's session is over.
+ */
+async function expectRefusedAsEnded(clientId: string, expiresAt?: number): Promise<void> {
   const again = await viewer(clientId);
-  const second = answerWithin(again.signaling, 4000);
+  if (expiresAt !== undefined) await allow(clientId, again.fingerprint, expiresAt);
+  const answered = answerWithin(again.signaling, 4000);
   again.signaling.sendSdpOffer(again.offer as RTCSessionDescription);
-  expect(await second).toBeNull();
+  expect(await answered).toBeNull();
   expect(await refusalOf(clientId)).toMatchObject({
     clientId,
     fingerprint: again.fingerprint,
     reason: 'ended',
   });
-});
+}
 
 /** The audit record of the camera's refusal of `clientId`, as its topic rule writes it. */
 const refusalOf = (clientId: string) => refusalRecord(serial, clientId, cameraOutput);

@@ -5,6 +5,7 @@ import {
   UpdateThingShadowCommand,
 } from '@aws-sdk/client-iot-data-plane';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { VouchedViewer } from '../../lambda/contract/fingerprints';
 import { viewersResponseSchema } from '../../lambda/contract/schemas';
 import { ddb } from '../../lambda/core/clients';
 import { explainInvalid } from '../../lambda/core/validation';
@@ -41,10 +42,10 @@ async function audits(subject: string, action: string) {
   return (out.Items ?? []).filter((i) => i.action === action);
 }
 
-async function desiredViewers(thingName: string): Promise<Record<string, string>> {
+async function desiredViewers(thingName: string): Promise<Record<string, VouchedViewer>> {
   const out = await iotData.send(new GetThingShadowCommand({ thingName }));
   const doc = JSON.parse(Buffer.from(out.payload!).toString('utf8')) as {
-    state: { desired?: { viewers?: Record<string, string> } };
+    state: { desired?: { viewers?: Record<string, VouchedViewer> } };
   };
   return doc.state.desired?.viewers ?? {};
 }
@@ -57,7 +58,8 @@ describe('a camera viewer', () => {
     owner = await newUser();
     const device = await newDevice();
     serial = device.serial;
-    expect((await api('bindDevice', { token: owner.idToken, body: device })).status).toBe(201);
+    const label = { serial: device.serial, secret: device.secret };
+    expect((await api('bindDevice', { token: owner.idToken, body: label })).status).toBe(201);
     const created = await kvs.send(new CreateSignalingChannelCommand({ ChannelName: serial }));
     const { recordChannel } = await import('../../lambda/core/devices');
     await recordChannel(serial, created.ChannelARN!);
@@ -81,7 +83,12 @@ describe('a camera viewer', () => {
     expect(published.status).toBe(200);
     // The camera has published nothing for this viewer yet.
     expect(published.json()).toEqual({});
-    expect((await desiredViewers(serial))[clientId]).toBe(fp(1));
+    // Vouched for as long as its session lasts: the camera drops it then, whatever the shadow says.
+    const session = (
+      await api('listDeviceViewers', { token: owner.idToken, params: { deviceId: serial } })
+    ).json() as { sessions: { clientId: string; expiresAt: string }[] };
+    const expiresAt = Date.parse(session.sessions.find((s) => s.clientId === clientId)!.expiresAt);
+    expect((await desiredViewers(serial))[clientId]).toEqual({ fingerprint: fp(1), expiresAt });
 
     const listed = await api('listDeviceViewers', { token: owner.idToken, params: { deviceId: serial } });
     expect(listed.status).toBe(200);

@@ -3,11 +3,11 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SignalingClient } from 'amazon-kinesis-video-streams-webrtc';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PersistedState } from '../../device/agent/state';
 import { fingerprintOf } from '../../lambda/contract/fingerprints';
-import { spawnAgent as spawnAgentFromSource } from '../../local/live';
+import { localAgentConfig, spawnAgent as spawnAgentFromSource } from '../../local/live';
 import { ADMIN, openSignaling } from './aws';
 import { outputs } from './cloud';
 import { eventually } from './iot';
@@ -23,6 +23,31 @@ import { eventually } from './iot';
  */
 export function spawnAgent(configPath: string, output: string[]): ChildProcess {
   return spawnAgentFromSource(configPath, (line) => output.push(line), { logLevel: 'info', detached: true });
+}
+
+/**
+ * A camera of the test's own: the device agent from source (simulated engine) for a registered
+ * serial, its config and state in a fresh `workDir`, started and streaming; fails with its output
+ * if it does not stream within a minute.
+ */
+export async function startAgentCamera(
+  workDir: string,
+  serial: string,
+  output: string[],
+): Promise<{ camera: ChildProcess; thingName: string }> {
+  rmSync(workDir, { recursive: true, force: true });
+  mkdirSync(workDir, { recursive: true });
+  const stateDir = join(workDir, 'state');
+  const configPath = join(workDir, 'agent.json');
+  const config = localAgentConfig(outputs as Parameters<typeof localAgentConfig>[0], { serial, stateDir });
+  writeFileSync(configPath, JSON.stringify(config));
+  const camera = spawnAgent(configPath, output);
+  await eventually(async () => readAgentState(stateDir)?.phase === 'streaming', 60_000).catch(
+    (err: Error) => {
+      throw new Error(`${err.message}: the camera did not stream\n${output.join('\n').slice(-3000)}`);
+    },
+  );
+  return { camera, thingName: readAgentState(stateDir)!.thing!.thingName };
 }
 
 /** The agent's persisted state in its state folder, if it has written it. */
@@ -70,14 +95,16 @@ export interface ViewerChannel {
 }
 
 /**
- * A Node viewer with valid VIEWER signaling credentials for the channel (the admin's): its offer,
- * made and not yet sent, with its fingerprint, and its open signaling client. It trickles its
- * candidates and takes the master's; its peer connection is added to `peers` for closing.
+ * A Node viewer with valid VIEWER signaling credentials for the channel (the admin's, or a minted
+ * session's): its offer, made and not yet sent, with its fingerprint, and its open signaling
+ * client. It trickles its candidates and takes the master's; its peer connection is added to
+ * `peers` for closing.
  */
 export async function nodeViewer(
   channel: ViewerChannel,
   clientId: string,
   peers: RTCPeerConnection[],
+  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken?: string } = ADMIN,
 ): Promise<{
   pc: RTCPeerConnection;
   signaling: SignalingClient;
@@ -92,7 +119,7 @@ export async function nodeViewer(
   const signaling = await openSignaling({
     channelARN: channel.channelARN,
     channelEndpoint: channel.endpoint,
-    credentials: ADMIN,
+    credentials,
     clientId,
   });
   signaling.on(

@@ -228,16 +228,19 @@ let iotData: IoTDataPlaneClient | undefined;
 
 /**
  * Allows a viewer on a camera as the cloud does when the viewer publishes its fingerprint
- * (`desired.viewers[clientId] = fingerprint`, null to end it), through the IoT data plane. A
- * camera answers only the offers whose fingerprint is there.
+ * (`desired.viewers[clientId] = { fingerprint, expiresAt }`, null to end it), through the IoT data
+ * plane. A camera answers only the offers whose fingerprint is there, until `expiresAt` (ms since
+ * the epoch; a session's 15 minutes unless given).
  */
 export async function allowViewer(
   thingName: string,
   clientId: string,
   fingerprint: string | null,
+  expiresAt = Date.now() + 15 * 60_000,
 ): Promise<void> {
   iotData ??= new IoTDataPlaneClient(sdkConfig(agent, ADMIN, outputs.awsEndpoints['iot-data-plane']!));
-  const payload = { state: { desired: { viewers: { [clientId]: fingerprint } } } };
+  const entry = fingerprint === null ? null : { fingerprint, expiresAt };
+  const payload = { state: { desired: { viewers: { [clientId]: entry } } } };
   await iotData.send(
     new UpdateThingShadowCommand({ thingName, payload: Buffer.from(JSON.stringify(payload)) }),
   );

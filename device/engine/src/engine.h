@@ -58,6 +58,7 @@ typedef struct {
     BOOL used;
     CHAR clientId[MAX_SIGNALING_CLIENT_ID_LEN + 1];
     CHAR fingerprint[ENGINE_FINGERPRINT_LEN];
+    UINT64 expiresAt; /* ms since the epoch: the viewer's session expires, and the gate drops it */
 } AllowedViewer;
 
 typedef struct {

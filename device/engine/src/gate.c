@@ -9,6 +9,8 @@
  * reaches the shadow before its offer, but the change may reach the camera just after the offer:
  * the offer then waits up to FINGERPRINT_REFETCH_MS for it, and then the agent reads the shadow
  * afresh, once. Anything else gets no answer and a refusal the agent publishes for the audit trail.
+ * Each entry carries its session's expiry: from then on the viewer is not allowed, and a
+ * connected one is dropped, whatever the shadow still says.
  */
 
 #define FINGERPRINT_REFETCH_MS 500 /* lambda/contract/fingerprints.ts FINGERPRINT_REFETCH_MS */
@@ -54,12 +56,21 @@ BOOL sdpFingerprint(const char* sdp, char* out)
     return found;
 }
 
+#define EXPIRY_CHECK_MS 1000 /* how often connected viewers are checked against their expiry */
+
+static UINT64 nowMs(VOID)
+{
+    /* The SDK's clock is wall-clock time in hundreds of nanoseconds since the epoch. */
+    return GETTIME() / HUNDREDS_OF_NANOS_IN_A_MILLISECOND;
+}
+
+/* The fingerprint vouched for this viewer, or NULL if none is, or its session has expired. */
 static const char* allowedFingerprint(EngineContext* ctx, const char* clientId)
 {
     UINT32 i;
     for (i = 0; i < ENGINE_MAX_ALLOWED; i++) {
         if (ctx->allowed[i].used && STRCMP(ctx->allowed[i].clientId, clientId) == 0) {
-            return ctx->allowed[i].fingerprint;
+            return nowMs() < ctx->allowed[i].expiresAt ? ctx->allowed[i].fingerprint : NULL;
         }
     }
     return NULL;
@@ -232,9 +243,16 @@ VOID gateOffer(EngineContext* ctx, const char* clientId, PCHAR payload, UINT32 p
 
 VOID gateTick(EngineContext* ctx)
 {
+    static UINT64 lastExpiryCheck = 0;
     UINT32 i;
     UINT64 now = GETTIME();
     char json[64];
+
+    /* A connected viewer whose session expired is dropped, though the shadow may still list it. */
+    if (now - lastExpiryCheck >= EXPIRY_CHECK_MS * HUNDREDS_OF_NANOS_IN_A_MILLISECOND) {
+        lastExpiryCheck = now;
+        viewersDropNotAllowed(ctx);
+    }
 
     pthread_mutex_lock(&ctx->gateLock);
     for (i = 0; i < ENGINE_MAX_VIEWERS; i++) {

@@ -4,7 +4,7 @@
 
 /*
  * Just enough JSON for the agent's messages (device/agent/viewer-gate.ts):
- * `{"type":"viewers","viewers":{"<clientId>":"sha-256 …"|null}}` and
+ * `{"type":"viewers","viewers":{"<clientId>":{"fingerprint":"sha-256 …","expiresAt":<ms>}|null}}` and
  * `{"type":"refresh","id":1,"viewers":{…}}` / `{"type":"refresh","id":1,"error":"…"}`.
  * Other members are skipped whatever their value; anything malformed rejects the message.
  */
@@ -112,8 +112,34 @@ static BOOL skipValue(Reader* r, UINT32 depth)
     }
 }
 
-/* `{"<clientId>": "<fingerprint>" | null, …}`: null entries are removed viewers, so not kept. */
-static BOOL readViewers(Reader* r, AgentMessage* out)
+/* A member's key and its colon (out as readString takes it); the value comes next. */
+static BOOL readKey(Reader* r, char* out, size_t outLen)
+{
+    if (!readString(r, out, outLen)) {
+        return FALSE;
+    }
+    skipSpace(r);
+    if (*r->p++ != ':') {
+        return FALSE;
+    }
+    skipSpace(r);
+    return TRUE;
+}
+
+/* After a member of an object: TRUE with *more set for a comma, FALSE for anything but the close. */
+static BOOL afterMember(Reader* r, BOOL* more)
+{
+    skipSpace(r);
+    *more = *r->p == ',';
+    if (*r->p != ',' && *r->p != '}') {
+        return FALSE;
+    }
+    r->p++;
+    return TRUE;
+}
+
+/* Opens an object: TRUE with *empty set when it is `{}` (already read through). */
+static BOOL openObject(Reader* r, BOOL* empty)
 {
     skipSpace(r);
     if (*r->p != '{') {
@@ -121,43 +147,80 @@ static BOOL readViewers(Reader* r, AgentMessage* out)
     }
     r->p++;
     skipSpace(r);
-    if (*r->p == '}') {
+    *empty = *r->p == '}';
+    if (*empty) {
         r->p++;
-        return TRUE;
     }
-    for (;;) {
-        AllowedViewer viewer;
-        MEMSET(&viewer, 0, SIZEOF(viewer));
-        if (!readString(r, viewer.clientId, SIZEOF(viewer.clientId))) {
+    return TRUE;
+}
+
+/*
+ * One vouched viewer, `{"fingerprint": "…", "expiresAt": <ms since the epoch>}`: kept only with
+ * both (lambda/contract/fingerprints.ts VouchedViewer), since a viewer without an expiry would be
+ * one the camera could never drop by itself.
+ */
+static BOOL readVouched(Reader* r, AllowedViewer* viewer)
+{
+    char key[32];
+    BOOL haveFingerprint = FALSE, haveExpiry = FALSE, more = TRUE;
+    if (!openObject(r, &more)) {
+        return FALSE;
+    }
+    more = !more;
+    while (more) {
+        if (!readKey(r, key, SIZEOF(key))) {
             return FALSE;
         }
-        skipSpace(r);
-        if (*r->p++ != ':') {
-            return FALSE;
-        }
-        skipSpace(r);
-        if (*r->p == '"') {
-            if (!readString(r, viewer.fingerprint, SIZEOF(viewer.fingerprint))) {
+        if (STRCMP(key, "fingerprint") == 0 && *r->p == '"') {
+            if (!readString(r, viewer->fingerprint, SIZEOF(viewer->fingerprint))) {
                 return FALSE;
             }
-            if (out->viewerCount < ENGINE_MAX_ALLOWED) {
-                viewer.used = TRUE;
+            haveFingerprint = TRUE;
+        } else if (STRCMP(key, "expiresAt") == 0 && *r->p >= '0' && *r->p <= '9') {
+            char* end;
+            viewer->expiresAt = (UINT64) strtoull(r->p, &end, 10);
+            r->p = end;
+            haveExpiry = TRUE;
+        } else if (!skipValue(r, 2)) {
+            return FALSE;
+        }
+        if (!afterMember(r, &more)) {
+            return FALSE;
+        }
+    }
+    viewer->used = haveFingerprint && haveExpiry;
+    return TRUE;
+}
+
+/* `{"<clientId>": {vouched viewer} | null, …}`: null entries are removed viewers, so not kept. */
+static BOOL readViewers(Reader* r, AgentMessage* out)
+{
+    BOOL more = TRUE;
+    if (!openObject(r, &more)) {
+        return FALSE;
+    }
+    more = !more;
+    while (more) {
+        AllowedViewer viewer;
+        MEMSET(&viewer, 0, SIZEOF(viewer));
+        if (!readKey(r, viewer.clientId, SIZEOF(viewer.clientId))) {
+            return FALSE;
+        }
+        if (*r->p == '{') {
+            if (!readVouched(r, &viewer)) {
+                return FALSE;
+            }
+            if (viewer.used && out->viewerCount < ENGINE_MAX_ALLOWED) {
                 out->viewers[out->viewerCount++] = viewer;
             }
         } else if (!skipValue(r, 1)) {
             return FALSE;
         }
-        skipSpace(r);
-        if (*r->p == ',') {
-            r->p++;
-            continue;
+        if (!afterMember(r, &more)) {
+            return FALSE;
         }
-        if (*r->p == '}') {
-            r->p++;
-            return TRUE;
-        }
-        return FALSE;
     }
+    return TRUE;
 }
 
 BOOL jsonParseMessage(const char* line, AgentMessage* out)

@@ -329,7 +329,7 @@ VOID viewersDropNotAllowed(EngineContext* ctx)
     pthread_mutex_unlock(&ctx->viewersLock);
     for (i = 0; i < n; i++) {
         if (!gateAllows(ctx, ids[i])) {
-            viewerDrop(ctx, ids[i], "its session ended");
+            viewerDrop(ctx, ids[i], "its session ended or expired");
         }
     }
 }
