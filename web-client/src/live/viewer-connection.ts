@@ -168,6 +168,11 @@ export class LiveConnection {
     return certificate;
   }
 
+  /**
+   * Mints the next session a minute before this one expires, and moves the live view onto it at
+   * once: the sending side drops a viewer when its session expires, whatever else it was told,
+   * so staying on the old one would end the view.
+   */
   private scheduleRenewal(session: Session): void {
     window.clearTimeout(this.renewTimer);
     const due = Date.parse(session.credentials.expiration) - RENEW_BEFORE_MS - Date.now();
@@ -177,8 +182,10 @@ export class LiveConnection {
         this.options
           .mintSession()
           .then((next) => {
+            if (this.closed) return;
             this.session = next;
             this.scheduleRenewal(next);
+            if (this.pc) void this.connect();
           })
           .catch(() => undefined); // The next reconnect mints again.
       },
