@@ -107,8 +107,9 @@ export const handlerResources: Record<LiveHandler, HandlerResources> = {
   // them in pure JavaScript for the blurred previews (seconds of CPU for 12 MP, which grows with
   // memory: 1769 MB is one full vCPU), and remembers both on the photos' rows.
   'get-invite': { tables: { invites: 'read', photos: 'readWrite' }, readsPhotos: true, memorySize: 1769 },
+  // Stopping an invite (revoking, ending, expiring) ends its viewing sessions with it.
   'revoke-invite': {
-    tables: { invites: 'readWrite', inviteGuards: 'readWrite', audit: 'append' },
+    tables: { invites: 'readWrite', inviteGuards: 'readWrite', sessions: 'readWrite', audit: 'append' },
     managesInviteChannels: true,
   },
   'create-invite-session': {
@@ -144,7 +145,7 @@ export const handlerResources: Record<LiveHandler, HandlerResources> = {
     indexes: { invites: ['byTokenHash'] },
   },
   'end-citizen-session': {
-    tables: { invites: 'readWrite', inviteGuards: 'readWrite', audit: 'append' },
+    tables: { invites: 'readWrite', inviteGuards: 'readWrite', sessions: 'readWrite', audit: 'append' },
     indexes: { invites: ['byTokenHash'] },
     managesInviteChannels: true,
   },
@@ -168,7 +169,7 @@ export const scheduledHandlerResources: Record<ScheduledHandler, ScheduledHandle
   'expire-invites': {
     stage: 'live',
     everyMinutes: 5,
-    tables: { invites: 'readWrite', inviteGuards: 'readWrite', audit: 'append' },
+    tables: { invites: 'readWrite', inviteGuards: 'readWrite', sessions: 'readWrite', audit: 'append' },
     indexes: { invites: ['byExpiry'] },
     managesInviteChannels: true,
   },

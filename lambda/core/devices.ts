@@ -1,18 +1,12 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Device } from '../contract/types';
-import { auditPut, recordAudit, updateAudited, type AuditEntry } from './audit';
+import { recordAudit, updateAudited, type AuditEntry } from './audit';
 import { ddb } from './clients';
 import { requireEnv } from './env';
 import { isConditionFailure, ProblemError } from './errors';
 import { verifySecret } from './secrets';
 import { normalizeSerial, serialOfThing, thingNameFor } from './thing-names';
-import { endSession, endSessionItem, liveSessions } from './viewer-sessions';
+import { updateEndingSessions } from './viewer-sessions';
 
 const TABLE = requireEnv('TABLE_DEVICES');
 const REGISTRY = 'devices';
@@ -170,16 +164,9 @@ async function updateDeviceAudited(
 }
 
 /**
- * A transaction holds 100 items: the device, its audit record, and this many sessions ended with
- * them. Any further ones (an owner with that many live sessions at once) end right after, each
- * on its own; by then none of them can publish, since publishing checks who owns the camera.
- */
-const SESSIONS_PER_CHANGE = 98;
-
-/**
  * A change of owner (binding, unbinding): the device's conditional update, its audit record, and
- * the end of every live viewing session on the device, in one transaction, so no session outlives
- * the ownership it was minted under. Clearing the camera's shadow comes after (see the handlers).
+ * the end of every live viewing session on the device, in one transaction. Clearing the camera's
+ * shadow comes after (see the handlers).
  */
 async function changeOwner(
   update: Omit<Parameters<typeof updateAudited>[0], 'TableName'>,
@@ -187,23 +174,12 @@ async function changeOwner(
   refusal: ProblemError,
   now: Date,
 ): Promise<void> {
-  const live = await liveSessions(entry.subject, now);
-  const [inside, after] = [live.slice(0, SESSIONS_PER_CHANGE), live.slice(SESSIONS_PER_CHANGE)];
   try {
-    await ddb.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Update: { TableName: TABLE, ...update } },
-          auditPut({ ...entry, detail: { ...entry.detail, sessionsEnded: live.length } }, now),
-          ...inside.map((s) => endSessionItem(s.subject, s.clientId, entry.actor, now)),
-        ],
-      }),
-    );
+    await updateEndingSessions({ TableName: TABLE, ...update }, entry, now);
   } catch (err) {
     if (isConditionFailure(err)) throw refusal;
     throw err;
   }
-  for (const s of after) await endSession(s.subject, s.clientId, entry.actor, now);
 }
 
 /**

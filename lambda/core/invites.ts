@@ -13,6 +13,7 @@ import { requireEnv } from './env';
 import { isConditionFailure, ProblemError } from './errors';
 import { randomIdPart } from './invite-tokens';
 import { takeCreditUpdate, type Locale, type OrganisationItem } from './organisations';
+import { updateEndingSessions } from './viewer-sessions';
 
 /**
  * Invites (design.md §3-4): one per SMS, with its own channel and a link that works for the
@@ -403,7 +404,9 @@ export async function stopInvite(
     status
   ];
   try {
-    await updateAudited(
+    // Every viewer of the invite is cut with it: its sessions end in the same transaction, so
+    // none can publish again and "who is watching" shows them ended.
+    await updateEndingSessions(
       {
         TableName: INVITES(),
         Key: { inviteId: item.inviteId },

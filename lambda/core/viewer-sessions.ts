@@ -206,6 +206,39 @@ export async function liveSessions(subject: string, now = new Date()): Promise<V
   return (await recentSessions(subject, now)).filter((s) => isLive(s, now));
 }
 
+/**
+ * A transaction holds 100 items: the change, its audit record, and this many sessions ended with
+ * them. Any further ones (that many live sessions at once) end right after, each on its own; by
+ * then none of them can publish, since publishing checks what the change changed (the camera's
+ * owner, the invite's status).
+ */
+const SESSIONS_PER_CHANGE = 98;
+
+/**
+ * One conditional update (a camera changing hands, an invite stopping), its audit record, and the
+ * end of every live viewing session of the audit's subject, in one transaction, so no session
+ * outlives what it was minted under. A failed condition comes back as the transaction's
+ * cancellation (`isConditionFailure`), with nothing changed.
+ */
+export async function updateEndingSessions(
+  update: Parameters<typeof updateAudited>[0],
+  entry: AuditEntry,
+  now = new Date(),
+): Promise<void> {
+  const live = await liveSessions(entry.subject, now);
+  const [inside, after] = [live.slice(0, SESSIONS_PER_CHANGE), live.slice(SESSIONS_PER_CHANGE)];
+  await ddb.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        { Update: update },
+        auditPut({ ...entry, detail: { ...entry.detail, sessionsEnded: live.length } }, now),
+        ...inside.map((s) => endSessionItem(s.subject, s.clientId, entry.actor, now)),
+      ],
+    }),
+  );
+  for (const s of after) await endSession(s.subject, s.clientId, entry.actor, now);
+}
+
 /** Sessions minted on a subject in the last hour, newest first. */
 export async function recentSessions(subject: string, now = new Date()): Promise<ViewerSessionItem[]> {
   const items: ViewerSessionItem[] = [];
