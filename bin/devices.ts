@@ -1,6 +1,7 @@
+import { parseCommand, runTool, UsageError, type Usage } from './cli';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { toString as qrToString } from 'qrcode';
+import { serialSchema } from '../lambda/contract/schemas';
 import { tables } from '../lambda/core/tables';
 import { localManufactureKeyPath } from '../local/factory';
 import { loadOutputs } from './outputs';
@@ -23,13 +24,17 @@ import { loadOutputs } from './outputs';
  * It finds the registry through an outputs file: `.local/outputs.json` (the local cloud) or
  * `outputs.json` (written by `npx cdk deploy --all`), or the one named with --outputs.
  */
-const USAGE = `Usage:
-  npm run devices -- add --serial <SERIAL> (--key-out <file> | --public-key <file>) [--name <label name>] [--outputs <file>]
-  npm run devices -- reprovision --serial <SERIAL> --secret <label secret> [--outputs <file>]
-  npm run devices -- add-key --serial <SERIAL> (--key-out <file> | --public-key <file>) [--outputs <file>]
-  npm run devices -- list [--outputs <file>]`;
-
-const COMMANDS = ['add', 'reprovision', 'add-key', 'list'] as const;
+const USAGE: Usage = {
+  tool: 'devices',
+  commands: {
+    add: `  npm run devices -- add --serial <SERIAL> (--key-out <file> | --public-key <file>) [--name <label name>] [--outputs <file>]`,
+    reprovision: `  npm run devices -- reprovision --serial <SERIAL> --secret <label secret> [--outputs <file>]`,
+    'add-key': `  npm run devices -- add-key --serial <SERIAL> (--key-out <file> | --public-key <file>) [--outputs <file>]`,
+    list: `  npm run devices -- list [--outputs <file>]`,
+  },
+  footer: `  <SERIAL>: 3 to 32 letters, digits or dashes, starting with a letter or digit (e.g. SL-0001)
+  -h, --help: this`,
+};
 
 interface Target {
   kind: 'local' | 'aws';
@@ -61,7 +66,9 @@ function loadTarget(explicit: string | undefined): Target {
   };
 }
 
-const SERIAL = /^[A-Za-z0-9][A-Za-z0-9-]{2,31}$/;
+/** The serial as the API takes it (the contract's schema), so the tool registers only bindable ones. */
+const SERIAL = new RegExp(serialSchema.pattern);
+const SERIAL_FORM = '3 to 32 letters, digits or dashes, starting with a letter or digit (e.g. SL-0001)';
 
 /** Where the manufacture key comes from: a file to write a new one to, or the camera's own. */
 function manufactureKeyOf(
@@ -115,23 +122,22 @@ async function retirePrevious(target: Target, thingName: string, certificateId: 
 }
 
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      serial: { type: 'string' },
-      name: { type: 'string' },
-      outputs: { type: 'string' },
-      'key-out': { type: 'string' },
-      'public-key': { type: 'string' },
-      secret: { type: 'string' },
-    },
+  const { command, values } = parseCommand(USAGE, {
+    serial: { type: 'string' },
+    name: { type: 'string' },
+    outputs: { type: 'string' },
+    'key-out': { type: 'string' },
+    'public-key': { type: 'string' },
+    secret: { type: 'string' },
   });
-  const command = positionals[0] as (typeof COMMANDS)[number];
-  if (!COMMANDS.includes(command)) throw new Error(USAGE);
-  if (command !== 'list' && (!values.serial || !SERIAL.test(values.serial))) {
-    throw new Error(
-      '--serial is required: 3 to 32 letters, digits or dashes, starting with a letter or digit',
-    );
+  if (command !== 'list') {
+    if (values.serial === undefined) throw new UsageError(`--serial is required: ${SERIAL_FORM}`);
+    if (!SERIAL.test(values.serial)) {
+      throw new UsageError(`--serial ${JSON.stringify(values.serial)} is not a serial: ${SERIAL_FORM}`);
+    }
+  }
+  if (command === 'reprovision' && !values.secret) {
+    throw new UsageError("--secret is required: the owner's label secret authorises it");
   }
   const serial = values.serial!;
   const target = loadTarget(values.outputs);
@@ -163,8 +169,7 @@ async function main(): Promise<void> {
   }
 
   if (command === 'reprovision') {
-    if (!values.secret) throw new Error("--secret is required: the owner's label secret authorises it");
-    const before = await devices.allowReprovisioning(serial, values.secret, 'operator');
+    const before = await devices.allowReprovisioning(serial, values.secret!, 'operator');
     if (!before) {
       throw new Error(
         `Refused: no device ${serial.toUpperCase()} with that label secret (the attempt is audited)`,
@@ -217,7 +222,4 @@ async function main(): Promise<void> {
   console.log(`\n${rows.length - 1} device(s)`);
 }
 
-main().catch((err: Error) => {
-  console.error(err.message);
-  process.exitCode = 1;
-});
+runTool(USAGE, main);

@@ -1,8 +1,9 @@
+import { parseCommand, runTool, UsageError, type Usage } from './cli';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import { readFileSync } from 'node:fs';
 import { Agent } from 'node:https';
-import { parseArgs } from 'node:util';
 import { tables } from '../lambda/core/tables';
 import { loadOutputs } from './outputs';
 
@@ -17,13 +18,17 @@ import { loadOutputs } from './outputs';
  * Like `npm run devices`, it finds the tables through `.local/outputs.json` (the local cloud),
  * `outputs.json` (a deployed stack), or the file named with --outputs.
  */
-const USAGE = `Usage:
-  npm run orgs -- add --id <org_id> --name <name> --countries <CC,CC,...> [--credits <n>]
-                      [--lifetime <seconds>] [--retention <days>] [--sender <sender id>] [--locale en|fr|nl|de|es]
-  npm run orgs -- credit --id <org_id> --amount <n>       (negative to remove)
-  npm run orgs -- add-dispatcher --id <org_id> --email <email>
-  npm run orgs -- list
-  Any of them: [--outputs <file>]`;
+const USAGE: Usage = {
+  tool: 'orgs',
+  commands: {
+    add: `  npm run orgs -- add --id <org_id> --name <name> --countries <CC,CC,...> [--credits <n>]
+                      [--lifetime <seconds>] [--retention <days>] [--sender <sender id>] [--locale en|fr|nl|de|es]`,
+    credit: `  npm run orgs -- credit --id <org_id> --amount <n>       (negative to remove; never below zero)`,
+    'add-dispatcher': `  npm run orgs -- add-dispatcher --id <org_id> --email <email>`,
+    list: `  npm run orgs -- list`,
+  },
+  footer: `  Any of them: [--outputs <file>]; -h, --help for this`,
+};
 
 interface Target {
   kind: 'local' | 'aws';
@@ -59,40 +64,56 @@ function loadTarget(explicit: string | undefined): Target {
 
 function integer(value: string | undefined, name: string, fallback?: number): number {
   if (value === undefined) {
-    if (fallback === undefined) throw new Error(`--${name} is required\n\n${USAGE}`);
+    if (fallback === undefined) throw new UsageError(`--${name} is required`);
     return fallback;
   }
   const n = Number(value);
-  if (!Number.isInteger(n)) throw new Error(`--${name} must be a whole number`);
+  if (value.trim() === '' || !Number.isInteger(n)) throw new UsageError(`--${name} must be a whole number`);
   return n;
 }
 
+/**
+ * The countries an organisation may text, as ISO 3166-1 alpha-2 codes: only those the invite
+ * handler's phone check knows (libphonenumber-js's full metadata, as in lambda/core/invites.ts),
+ * since a code it does not know would allow nothing and only look as if it did.
+ */
+function countries(value: string): string[] {
+  const codes = value.split(',').map((c) => c.trim().toUpperCase());
+  const unknown = codes.filter((c) => !/^[A-Z]{2}$/.test(c) || !isSupportedCountry(c));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `--countries: ${unknown.map((c) => c || '(empty)').join(', ')} ${unknown.length === 1 ? 'is not a country code' : 'are not country codes'} ` +
+        'that phone numbers are checked against; give ISO 3166-1 alpha-2 codes such as BE,FR,NL',
+    );
+  }
+  return codes;
+}
+
 async function main(): Promise<void> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      id: { type: 'string' },
-      name: { type: 'string' },
-      countries: { type: 'string' },
-      credits: { type: 'string' },
-      amount: { type: 'string' },
-      lifetime: { type: 'string' },
-      retention: { type: 'string' },
-      sender: { type: 'string' },
-      locale: { type: 'string' },
-      email: { type: 'string' },
-      outputs: { type: 'string' },
-    },
+  const { command, values } = parseCommand(USAGE, {
+    id: { type: 'string' },
+    name: { type: 'string' },
+    countries: { type: 'string' },
+    credits: { type: 'string' },
+    amount: { type: 'string' },
+    lifetime: { type: 'string' },
+    retention: { type: 'string' },
+    sender: { type: 'string' },
+    locale: { type: 'string' },
+    email: { type: 'string' },
+    outputs: { type: 'string' },
   });
-  const command = positionals[0];
-  if (!['add', 'credit', 'add-dispatcher', 'list'].includes(command ?? '')) throw new Error(USAGE);
+  // What the command line alone can tell is checked before any cloud is asked.
+  const allowedCountries = command === 'add' && values.countries ? countries(values.countries) : [];
+  const amount = command === 'credit' ? integer(values.amount, 'amount') : 0;
+  if (command === 'credit' && amount === 0) throw new UsageError('--amount must not be 0');
   const target = loadTarget(values.outputs);
   process.env[tables.organisations.env] = target.organisationsTable;
   // The domain core reads its configuration when first loaded, so load it after setting it.
   const orgs = await import('../lambda/core/organisations');
   const orgId = values.id;
   const needOrg = async () => {
-    if (!orgId) throw new Error(`--id is required\n\n${USAGE}`);
+    if (!orgId) throw new UsageError('--id is required');
     const org = await orgs.getOrganisation(orgId);
     if (!org) throw new Error(`No organisation ${orgId}`);
     return org;
@@ -100,30 +121,51 @@ async function main(): Promise<void> {
 
   try {
     if (command === 'add') {
-      if (!orgId || !values.name || !values.countries) throw new Error(USAGE);
+      for (const flag of ['id', 'name', 'countries'] as const) {
+        if (!values[flag]) throw new UsageError(`--${flag} is required`);
+      }
       const org = {
-        orgId,
-        name: values.name,
+        orgId: orgId!,
+        name: values.name!,
         smsCredits: integer(values.credits, 'credits', 0),
-        allowedCountries: values.countries.split(',').map((c) => c.trim().toUpperCase()),
+        allowedCountries,
         inviteLifetimeSeconds: integer(values.lifetime, 'lifetime', orgs.DEFAULT_INVITE_LIFETIME_SECONDS),
         photoRetentionDays: integer(values.retention, 'retention', orgs.DEFAULT_PHOTO_RETENTION_DAYS),
         ...(values.sender ? { senderId: values.sender } : {}),
         locale: (values.locale ?? 'en') as (typeof orgs.LOCALES)[number],
       };
+      const invalid = orgs.explainInvalidOrganisation(org);
+      if (invalid) throw new UsageError(invalid);
       if (!(await orgs.createOrganisation(org))) throw new Error(`Organisation ${orgId} already exists`);
       console.log(`Added ${orgId} (${target.kind}): ${org.name}, ${org.smsCredits} SMS credits.`);
       return;
     }
     if (command === 'credit') {
-      await needOrg();
-      const balance = await orgs.addCredits(orgId!, integer(values.amount, 'amount'));
-      console.log(`${orgId} now has ${balance} SMS credits.`);
+      const org = await needOrg();
+      // Credits never go below zero (the store refuses it atomically): say so rather than fail.
+      const refuse = (has: number) =>
+        new Error(
+          `Refused: ${org.orgId} has ${has} SMS credits, so ${-amount} cannot be removed (credits never go below zero); nothing changed`,
+        );
+      if (org.smsCredits + amount < 0) throw refuse(org.smsCredits);
+      let balance: number;
+      try {
+        balance = await orgs.addCredits(org.orgId, amount);
+      } catch (err) {
+        const { isConditionFailure } = await import('../lambda/core/errors');
+        if (amount < 0 && isConditionFailure(err)) throw refuse((await needOrg()).smsCredits);
+        throw err;
+      }
+      console.log(
+        `${amount > 0 ? 'Added' : 'Removed'} ${Math.abs(amount)}: ${org.orgId} now has ${balance} SMS credits.`,
+      );
       return;
     }
     if (command === 'add-dispatcher') {
       const org = await needOrg();
-      if (!values.email || !/^[^\s@]+@[^\s@]+$/.test(values.email)) throw new Error('--email is required');
+      if (!values.email) throw new UsageError('--email is required');
+      if (!/^[^\s@]+@[^\s@]+$/.test(values.email))
+        throw new UsageError(`--email: ${values.email} is not an email address`);
       const { ensureDispatcher } = await import('../lambda/core/dispatchers');
       const { created } = await ensureDispatcher(target.cognito, target.userPoolId, values.email, org.orgId);
       console.log(
@@ -153,7 +195,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: Error) => {
-  console.error(err.message);
-  process.exitCode = 1;
-});
+runTool(USAGE, main);

@@ -8,6 +8,12 @@ import type { LocalOutputs } from '../lambda/contract/types';
  */
 export type Outputs = { kind: 'local'; local: LocalOutputs } | { kind: 'aws'; stack: Record<string, string> };
 
+/** The outputs file this process loaded, so that a failure can name what did not answer. */
+let loaded: { kind: Outputs['kind']; file: string; url: string } | undefined;
+export function loadedOutputs(): typeof loaded {
+  return loaded;
+}
+
 /**
  * Reads the outputs file and points the SDK at what it names. A deployed stack's outputs are
  * `{ "<StackName>": { "<Output>": … } }`; the stack is the one that has `requiredOutput`.
@@ -27,6 +33,7 @@ export function loadOutputs(explicit: string | undefined, requiredOutput: string
     process.env.AWS_REGION = local.region;
     process.env.AWS_ACCESS_KEY_ID ??= 'LOCALADMINKEY';
     process.env.AWS_SECRET_ACCESS_KEY ??= 'local-admin-secret';
+    loaded = { kind: 'local', file, url: local.webUrl };
     return { kind: 'local', local };
   }
   const stack = Object.values(raw).find(
@@ -34,5 +41,6 @@ export function loadOutputs(explicit: string | undefined, requiredOutput: string
   );
   if (!stack) throw new Error(`${file} has no ${requiredOutput} output; is it from this project's stack?`);
   process.env.AWS_REGION ??= stack.Region;
+  loaded = { kind: 'aws', file, url: stack.WebUrl ?? '' };
   return { kind: 'aws', stack };
 }
