@@ -54,7 +54,7 @@ export interface LocalCloud {
 }
 
 /**
- * Starts the whole platform on this machine: DynamoDB Local, cognito-local, and one HTTPS
+ * Starts the whole platform on this machine: DynamoDB Local, cognito-local (behind /cognito), and one HTTPS
  * origin serving the web client, the API gateway, the Cognito endpoint and the outbox. The
  * handlers run in this process, unchanged; only their endpoints point here. Cameras reach KVS,
  * the IoT broker, the credentials provider and TURN on loopback addresses of this cloud's own,
@@ -209,8 +209,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       authFlow: 'USER_PASSWORD_AUTH',
       cognitoEndpoint: `${origin}/cognito`,
     };
+    // The local user pool's issuer is its endpoint on this origin, as Cognito's is its own.
+    const issuer = `${webConfig.cognitoEndpoint}/${cognito.userPoolId}`;
+    // The handlers and the pool's trigger reach Cognito as they reach every service: by endpoint.
+    process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER = webConfig.cognitoEndpoint;
     const gateway = createGateway({
-      issuer: cognito.issuer,
+      issuer,
+      jwks: { keys: [cognito.signingKey.publicJwk] },
       userPoolClientId: cognito.userPoolClientId,
       loadHandler: async (name) => {
         const mod = (await import(`../lambda/handlers/${name}`)) as { handler: never };
@@ -229,7 +234,22 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         },
       ],
       ['/api', gateway],
-      ['/cognito', createCognitoProxy(cognito.endpoint, cognito.writeAttributes)],
+      [
+        '/cognito',
+        createCognitoProxy({
+          socketPath: cognito.socketPath,
+          userPoolId: cognito.userPoolId,
+          userPoolClientId: cognito.userPoolClientId,
+          writeAttributes: cognito.writeAttributes,
+          issuer,
+          signingKey: cognito.signingKey,
+          authorizeSigned: (req, body, check) => aws.authorizeSigned(req, body, check),
+          preTokenGeneration: async (event) => {
+            const { handler } = await import('../lambda/handlers/pre-token-generation');
+            return handler(event);
+          },
+        }),
+      ],
       ['/local/outbox.json', (req, res) => outboxPage(req, res, 'json')],
       ['/local/outbox', (req, res) => outboxPage(req, res, 'html')],
       ['', createWebServer(webDir, webConfig)],
@@ -238,8 +258,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     // Seeding imports the domain core, which reads its configuration when first loaded.
     const { seedDemo } = await import('./seed');
     const demo = await seedDemo({
-      cognitoEndpoint: cognito.endpoint,
+      cognitoEndpoint: webConfig.cognitoEndpoint!,
       userPoolId: cognito.userPoolId,
+      userPoolClientId: cognito.userPoolClientId,
       demoFile: join(stateDir, 'demo.json'),
       manufactureKeysDir: iot.outputs.manufactureKeysDir,
     });

@@ -1,6 +1,5 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { JwtRsaVerifier } from 'aws-jwt-verify';
-import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -23,6 +22,8 @@ type LambdaHandler = (event: APIGatewayProxyEvent, context: Context) => Promise<
 
 export interface GatewayOptions {
   issuer: string;
+  /** The user pool's public keys, as its `/.well-known/jwks.json` publishes them. */
+  jwks: { keys: Record<string, unknown>[] };
   userPoolClientId: string;
   /** Loads `lambda/handlers/<name>` the first time a route is called, as a cold start would. */
   loadHandler: (name: string) => Promise<LambdaHandler>;
@@ -31,26 +32,21 @@ export interface GatewayOptions {
 
 /**
  * The local API Gateway: the route table, the Cognito authorizer (ID token checked against
- * cognito-local's JWKS), request-model validation, gateway responses as problem+json, and the
+ * the local user pool's JWKS), request-model validation, gateway responses as problem+json, and the
  * proxy event shape API Gateway sends to Lambda.
  */
 export function createGateway(options: GatewayOptions) {
-  // cognito-local serves its JWKS over plain HTTP on loopback, which aws-jwt-verify's default
-  // fetcher refuses; a plain fetcher is fine for a key set that never leaves this machine.
-  const jwksCache = new SimpleJwksCache({
-    fetcher: { fetch: async (uri: string) => (await fetch(uri)).arrayBuffer() },
-  });
-  const verifier = JwtRsaVerifier.create(
-    {
-      issuer: options.issuer,
-      audience: options.userPoolClientId,
-      jwksUri: `${options.issuer}/.well-known/jwks.json`,
-      customJwtCheck: ({ payload }) => {
-        if (payload.token_use !== 'id') throw new Error('Not an ID token');
-      },
+  const verifier = JwtRsaVerifier.create({
+    issuer: options.issuer,
+    audience: options.userPoolClientId,
+    jwksUri: `${options.issuer}/.well-known/jwks.json`,
+    customJwtCheck: ({ payload }) => {
+      if (payload.token_use !== 'id') throw new Error('Not an ID token');
     },
-    { jwksCache },
-  );
+  });
+  // The pool's key set, handed over in-process instead of fetched: the same keys its JWKS
+  // endpoint publishes, and only those (a key the pool did not publish is never fetched).
+  verifier.cacheJwks(options.jwks as unknown as Parameters<typeof verifier.cacheJwks>[0]);
   const routes = liveRoutes();
   const handlers = new Map<string, Promise<LambdaHandler>>();
 

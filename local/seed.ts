@@ -3,10 +3,14 @@ import {
   AdminCreateUserCommand,
   AdminGetUserCommand,
   AdminSetUserPasswordCommand,
+  AssociateSoftwareTokenCommand,
   CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+  SetUserMFAPreferenceCommand,
+  VerifySoftwareTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { registerNewDevice } from '../bin/manufacture';
 import { newManufactureKey } from '../lambda/contract/provisioning-proof';
 import type { LocalOutputs } from '../lambda/contract/types';
@@ -15,6 +19,7 @@ import { createOrganisation } from '../lambda/core/organisations';
 import { formatSecret, generateSecret } from '../lambda/core/secrets';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './constants';
 import { localManufactureKeyPath } from './factory';
+import { totpCode } from './totp';
 
 /** The demo world a newcomer signs in to: fixed, documented, local-only credentials. */
 export const DEMO = {
@@ -27,6 +32,7 @@ export const DEMO = {
 export async function seedDemo(args: {
   cognitoEndpoint: string;
   userPoolId: string;
+  userPoolClientId: string;
   demoFile: string;
   /** The local factory, where the demo camera's manufacture key is written. */
   manufactureKeysDir: string;
@@ -36,6 +42,7 @@ export async function seedDemo(args: {
     region: LOCAL_REGION,
     credentials: LOCAL_CREDENTIALS,
   });
+  let totpSecret: string;
   try {
     await ensureUser(cognito, args.userPoolId, DEMO.owner);
     await ensureUser(cognito, args.userPoolId, DEMO.dispatcher, [
@@ -47,6 +54,11 @@ export async function seedDemo(args: {
         Username: DEMO.dispatcher.username,
         GroupName: 'dispatchers',
       }),
+    );
+    totpSecret = await ensureDemoTotp(
+      cognito,
+      args,
+      join(dirname(args.demoFile), 'demo-dispatcher-totp.json'),
     );
   } finally {
     cognito.destroy();
@@ -65,7 +77,7 @@ export async function seedDemo(args: {
   const device = await ensureDemoDevice(args.demoFile, localManufactureKeyPath(args, DEMO.serial));
   return {
     owner: { ...DEMO.owner },
-    dispatcher: { ...DEMO.dispatcher },
+    dispatcher: { ...DEMO.dispatcher, totpSecret },
     devices: [device],
   };
 }
@@ -101,6 +113,55 @@ async function ensureUser(
       Permanent: true,
     }),
   );
+}
+
+/**
+ * The demo dispatcher signs in with an authenticator app, as every dispatcher must: the seed sets
+ * one up the way the web client does (AssociateSoftwareToken, VerifySoftwareToken,
+ * SetUserMFAPreference) and keeps its secret beside the state, where `npm start` prints it.
+ */
+async function ensureDemoTotp(
+  cognito: CognitoIdentityProviderClient,
+  args: { userPoolId: string; userPoolClientId: string },
+  file: string,
+): Promise<string> {
+  const user = await cognito.send(
+    new AdminGetUserCommand({ UserPoolId: args.userPoolId, Username: DEMO.dispatcher.username }),
+  );
+  const saved = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as { secret: string }).secret
+    : undefined;
+  if (saved && user.UserMFASettingList?.includes('SOFTWARE_TOKEN_MFA')) return saved;
+  // A demo dispatcher whose secret was lost starts again from a fresh password sign-in.
+  if (user.UserMFASettingList?.length) {
+    throw new Error(
+      `The demo dispatcher has an authenticator app whose secret is not in ${file}: start with --reset`,
+    );
+  }
+  const auth = await cognito.send(
+    new InitiateAuthCommand({
+      ClientId: args.userPoolClientId,
+      AuthFlow: 'USER_PASSWORD_AUTH',
+      AuthParameters: { USERNAME: DEMO.dispatcher.username, PASSWORD: DEMO.dispatcher.password },
+    }),
+  );
+  const accessToken = auth.AuthenticationResult!.AccessToken!;
+  const { SecretCode } = await cognito.send(new AssociateSoftwareTokenCommand({ AccessToken: accessToken }));
+  await cognito.send(
+    new VerifySoftwareTokenCommand({
+      AccessToken: accessToken,
+      UserCode: totpCode(SecretCode!),
+      FriendlyDeviceName: 'demo',
+    }),
+  );
+  await cognito.send(
+    new SetUserMFAPreferenceCommand({
+      AccessToken: accessToken,
+      SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
+    }),
+  );
+  writeFileSync(file, JSON.stringify({ secret: SecretCode! }), { mode: 0o600 });
+  return SecretCode!;
 }
 
 /**

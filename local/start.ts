@@ -1,3 +1,4 @@
+import { otpauthUri } from './totp';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -71,6 +72,8 @@ async function main(): Promise<void> {
       `Sightline local cloud ready in ${((Date.now() - started) / 1000).toFixed(1)} s at ${outputs.webUrl}`,
       `  owner:       ${outputs.demo.owner.username} / ${outputs.demo.owner.password}`,
       `  dispatcher:  ${outputs.demo.dispatcher.username} / ${outputs.demo.dispatcher.password}`,
+      `               + a code from an authenticator app with this key: ${outputs.demo.dispatcher.totpSecret}`,
+      `               (${otpauthUri(outputs.demo.dispatcher.username, outputs.demo.dispatcher.totpSecret)})`,
       device ? `  demo device: serial ${device.serial}, secret ${device.secret}` : '',
       `  outbox:      ${outputs.webUrl}/local/outbox   (sign-up codes and SMS)`,
       `  cameras:     KVS ${outputs.kinesisVideoControlPlane}, IoT ${outputs.iot.endpoint}, credentials ${outputs.iot.credentialsEndpoint}`,

@@ -8,6 +8,7 @@ export const problemCodes = {
   LINK_PROOF_INVALID: { status: 401, title: 'The link proof is missing, stale or not valid' },
   NO_CREDITS: { status: 402, title: 'The organisation has no SMS credits left' },
   FORBIDDEN: { status: 403, title: 'Not allowed' },
+  MFA_REQUIRED: { status: 403, title: 'A second factor (authenticator app) is required' },
   BINDING_REJECTED: { status: 403, title: 'That serial number and secret do not match a device' },
   COUNTRY_NOT_ALLOWED: { status: 403, title: 'Invites to that country are not allowed' },
   LINK_IN_USE: { status: 403, title: 'This link is already in use on another device' },

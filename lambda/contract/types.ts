@@ -66,7 +66,8 @@ export interface LocalOutputs extends WebConfig {
   iot: LocalIotOutputs;
   demo: {
     owner: { username: string; password: string };
-    dispatcher: { username: string; password: string };
+    /** Dispatchers sign in with an authenticator app: this is the demo dispatcher's TOTP secret. */
+    dispatcher: { username: string; password: string; totpSecret: string };
     devices: { serial: string; secret: string }[];
   };
 }

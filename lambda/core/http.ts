@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { PROBLEM_CONTENT_TYPE, problem, type Problem } from '../contract/problems';
 import { routes, type OperationId, type RouteSpec } from '../contract/routes';
+import { MFA_CLAIM, MFA_TOTP } from '../contract/mfa';
 import { ProblemError } from './errors';
 import { logger } from './logger';
 import type { RequestBody } from './request-types';
@@ -84,6 +85,13 @@ function callerFrom(event: APIGatewayProxyEvent, route: RouteSpec): Caller {
   }
   if (route.access === 'dispatcher' && (!caller.groups.includes('dispatchers') || !caller.orgId)) {
     throw new ProblemError('FORBIDDEN', 'This needs a dispatcher account.');
+  }
+  // Dispatchers see callers' video, photos and location: only after a second factor at sign-in.
+  if (route.access === 'dispatcher' && claims[MFA_CLAIM] !== MFA_TOTP) {
+    throw new ProblemError(
+      'MFA_REQUIRED',
+      'Dispatchers sign in with an authenticator app. Set one up, then sign in again.',
+    );
   }
   return caller;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { IceServer } from '@aws-sdk/client-kinesis-video-signaling';
+import { signedPrincipal } from './http';
 import { IdentityStore, randomId, type RoleDefinition } from './identity';
 import { createIotData, type ShadowBackend } from './iot-data';
 import { createKvsControl, type ChannelEndpoints } from './kvs-control';
@@ -106,8 +107,21 @@ export interface LocalAws {
   handleKvsRequest(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
   /** Takes a WebSocket upgrade on KVS's own listener; false if the path is not the socket's. */
   handleKvsUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+  /**
+   * For a service emulated outside this module (the Cognito proxy): checks a request's SigV4
+   * signature for `service` and that its principal may do `action` on `resource`, as IAM would.
+   */
+  authorizeSigned(
+    req: IncomingMessage,
+    body: Buffer,
+    check: { service: string; action: string; resource: string },
+  ): SignedDecision;
   close(): void;
 }
+
+/** A signed request's fate: allowed, or the service's error status, type and message. */
+export type SignedDecision =
+  { allowed: true } | { allowed: false; status: number; type: string; message: string };
 
 export function createLocalAws(options: LocalAwsOptions): LocalAws {
   const now = options.now ?? Date.now;
@@ -179,6 +193,35 @@ export function createLocalAws(options: LocalAwsOptions): LocalAws {
       });
       identities.prune(now());
       return { ...credential, expiration: new Date(expiresAt).toISOString().replace('.000Z', 'Z') };
+    },
+    authorizeSigned(req, body, check) {
+      class Refused extends Error {
+        constructor(
+          readonly status: number,
+          readonly type: string,
+          message: string,
+        ) {
+          super(message);
+        }
+      }
+      try {
+        const principal = signedPrincipal(
+          req,
+          body,
+          identities,
+          check.service,
+          now(),
+          (status, type, message) => new Refused(status, type, message),
+        );
+        const decision = identities.authorize(principal, check.action, check.resource);
+        if (!decision.allowed) {
+          return { allowed: false, status: 400, type: 'AccessDeniedException', message: decision.message };
+        }
+        return { allowed: true };
+      } catch (err) {
+        if (!(err instanceof Refused)) throw err;
+        return { allowed: false, status: err.status, type: err.type, message: err.message };
+      }
     },
     createChannel: (input) => channels.create(input, now()),
     channel: (name) => channels.byName(name),

@@ -1,4 +1,5 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { totpCode } from '../../local/totp';
 
 /** Debian's Chromium, headless, as root, with nothing phoning home (see README prerequisites). */
 export const CHROMIUM_ARGS = [
@@ -47,12 +48,23 @@ export async function phonePage(
   return { context, page, problems };
 }
 
-/** Opens the web client and signs in through its form. */
-export async function signIn(page: Page, webUrl: string, user: { username: string; password: string }) {
+/**
+ * Opens the web client and signs in through its form; a user with an authenticator app (every
+ * dispatcher) then answers the two-step sign-in with the app's current code.
+ */
+export async function signIn(
+  page: Page,
+  webUrl: string,
+  user: { username: string; password: string; totpSecret?: string },
+) {
   await page.goto(webUrl);
   await page.getByTestId('sign-in-email').fill(user.username);
   await page.getByTestId('sign-in-password').fill(user.password);
   await page.getByTestId('sign-in-submit').click();
+  if (user.totpSecret) {
+    await page.getByTestId('challenge-code').fill(totpCode(user.totpSecret));
+    await page.getByTestId('challenge-submit').click();
+  }
 }
 
 /** Binds a device through the form and waits for its row. */

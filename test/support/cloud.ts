@@ -1,8 +1,12 @@
 import {
   AdminCreateUserCommand,
   AdminSetUserPasswordCommand,
+  AssociateSoftwareTokenCommand,
   CognitoIdentityProviderClient,
   InitiateAuthCommand,
+  RespondToAuthChallengeCommand,
+  SetUserMFAPreferenceCommand,
+  VerifySoftwareTokenCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { randomUUID } from 'node:crypto';
@@ -12,6 +16,7 @@ import { routePath, type OperationId, routes } from '../../lambda/contract/route
 import type { LocalOutputs } from '../../lambda/contract/types';
 import { tables } from '../../lambda/core/tables';
 import { localManufactureKeyPath } from '../../local/factory';
+import { totpCode } from '../../local/totp';
 import { TEST_OUTPUTS } from './paths';
 
 /**
@@ -164,14 +169,52 @@ export async function newUser(attributes: { Name: string; Value: string }[] = []
 }
 
 export async function signIn(username: string, password: string): Promise<string> {
-  const auth = await cognito.send(
+  return (await passwordAuth(username, password)).AuthenticationResult!.IdToken!;
+}
+
+/** The first step of every sign-in: USER_PASSWORD_AUTH (the local cloud's flow). */
+function passwordAuth(username: string, password: string) {
+  return cognito.send(
     new InitiateAuthCommand({
       ClientId: outputs.userPoolClientId,
       AuthFlow: 'USER_PASSWORD_AUTH',
       AuthParameters: { USERNAME: username, PASSWORD: password },
     }),
   );
-  return auth.AuthenticationResult!.IdToken!;
+}
+
+/**
+ * Sets up an authenticator app for a user as the web client does (signed in with the password:
+ * AssociateSoftwareToken, VerifySoftwareToken, SetUserMFAPreference) and returns its secret.
+ */
+export async function setUpTotp(username: string, password: string): Promise<string> {
+  const auth = await passwordAuth(username, password);
+  const AccessToken = auth.AuthenticationResult!.AccessToken!;
+  const { SecretCode } = await cognito.send(new AssociateSoftwareTokenCommand({ AccessToken }));
+  await cognito.send(new VerifySoftwareTokenCommand({ AccessToken, UserCode: totpCode(SecretCode!) }));
+  await cognito.send(
+    new SetUserMFAPreferenceCommand({
+      AccessToken,
+      SoftwareTokenMfaSettings: { Enabled: true, PreferredMfa: true },
+    }),
+  );
+  return SecretCode!;
+}
+
+/** Signs in a user who has an authenticator app: the password, then the SOFTWARE_TOKEN_MFA code. */
+export async function signInWithTotp(username: string, password: string, secret: string): Promise<string> {
+  const auth = await passwordAuth(username, password);
+  if (auth.ChallengeName !== 'SOFTWARE_TOKEN_MFA')
+    throw new Error(`Expected the TOTP challenge, got ${auth.ChallengeName}`);
+  const answer = await cognito.send(
+    new RespondToAuthChallengeCommand({
+      ClientId: outputs.userPoolClientId,
+      ChallengeName: 'SOFTWARE_TOKEN_MFA',
+      Session: auth.Session,
+      ChallengeResponses: { USERNAME: username, SOFTWARE_TOKEN_MFA_CODE: totpCode(secret) },
+    }),
+  );
+  return answer.AuthenticationResult!.IdToken!;
 }
 
 /**

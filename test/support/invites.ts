@@ -3,7 +3,18 @@ import { createHash, randomInt, randomUUID } from 'node:crypto';
 import { generateLinkKey, signLinkRequest } from '../../lambda/contract/link-proof';
 import { routes, type OperationId } from '../../lambda/contract/routes';
 import type { Invite } from '../../lambda/contract/types';
-import { api, cognito, httpRequest, newUser, outputs, signIn, type HttpAnswer, type TestUser } from './cloud';
+import {
+  api,
+  cognito,
+  httpRequest,
+  newUser,
+  outputs,
+  setUpTotp,
+  signIn,
+  signInWithTotp,
+  type HttpAnswer,
+  type TestUser,
+} from './cloud';
 
 /**
  * "Show me" helpers for tests against the shared local cloud: organisations and dispatchers of
@@ -35,8 +46,18 @@ export async function newOrg(
   return { orgId, name };
 }
 
-/** A signed-in dispatcher of `orgId` (in the group, with `custom:orgId`, as `npm run orgs` makes them). */
-export async function newDispatcher(orgId: string): Promise<TestUser> {
+/**
+ * A signed-in dispatcher of `orgId` (in the group, with `custom:orgId`, as `npm run orgs` makes
+ * them), with an authenticator app and signed in with it, as every dispatcher must be.
+ */
+export async function newDispatcher(orgId: string): Promise<TestUser & { totpSecret: string }> {
+  const user = await newUnenrolledDispatcher(orgId);
+  const totpSecret = await setUpTotp(user.username, user.password);
+  return { ...user, totpSecret, idToken: await signInWithTotp(user.username, user.password, totpSecret) };
+}
+
+/** A dispatcher of `orgId` who has not set up an authenticator app, signed in with the password. */
+export async function newUnenrolledDispatcher(orgId: string): Promise<TestUser> {
   const user = await newUser([{ Name: 'custom:orgId', Value: orgId }]);
   await cognito.send(
     new AdminAddUserToGroupCommand({

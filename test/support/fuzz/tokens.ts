@@ -1,24 +1,21 @@
-import { createPrivateKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../paths';
+import { TEST_STATE_DIR } from '../paths';
 
 /**
- * ID tokens an authorizer must refuse, made from a real one. The local user pool (cognito-local)
- * signs with a key that ships in its package; re-signing with it yields tokens whose signature is
+ * ID tokens an authorizer must refuse, made from a real one. Re-signing with the local user
+ * pool's own key (made per local cloud, kept in its state folder) yields tokens whose signature is
  * genuine but whose claims are wrong (expired, another app client, another issuer), so the test
  * proves the claim checks themselves, not just the signature check.
  */
 
 const localKey: KeyObject = createPrivateKey({
   key: (
-    JSON.parse(
-      readFileSync(
-        join(REPO_ROOT, 'node_modules', 'cognito-local', 'lib', 'keys', 'cognitoLocal.private.json'),
-        'utf8',
-      ),
-    ) as { jwk: Record<string, string> }
-  ).jwk,
+    JSON.parse(readFileSync(join(TEST_STATE_DIR, 'cognito', 'signing-key.json'), 'utf8')) as {
+      privateJwk: JsonWebKey;
+    }
+  ).privateJwk,
   format: 'jwk',
 });
 const strangerKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;

@@ -3,20 +3,23 @@ import { useEffect, useState } from 'react';
 import type { WebConfig } from '../config';
 import { OwnerApp } from '../owner/owner-app';
 import { DispatcherApp } from './dispatcher-app';
-import { isDispatcher } from './role';
+import { signedInRole } from './role';
+import { TotpSetup } from './totp-setup';
 
 /**
  * The page at `/`: the owner app signs people in; a member of the dispatchers group lands on
- * the dispatcher console instead, and returns to the sign-in form when signing out.
+ * the dispatcher console instead (after setting up an authenticator app, if they have none), and
+ * returns to the sign-in form when signing out.
  */
 export function Home({ config }: { config: WebConfig }) {
-  const [role, setRole] = useState<'checking' | 'owner' | 'dispatcher'>('checking');
+  const [role, setRole] = useState<'checking' | Awaited<ReturnType<typeof signedInRole>>>('checking');
+  const [checks, setChecks] = useState(0);
 
   useEffect(() => {
     let live = true;
     const check = () =>
-      void isDispatcher().then((yes) => {
-        if (live) setRole(yes ? 'dispatcher' : 'owner');
+      void signedInRole().then((found) => {
+        if (live) setRole(found);
       });
     check();
     const stop = Hub.listen('auth', ({ payload }) => {
@@ -27,7 +30,7 @@ export function Home({ config }: { config: WebConfig }) {
       live = false;
       stop();
     };
-  }, []);
+  }, [checks]);
 
   if (role === 'checking')
     return (
@@ -37,5 +40,6 @@ export function Home({ config }: { config: WebConfig }) {
         </p>
       </main>
     );
+  if (role === 'dispatcher-without-mfa') return <TotpSetup onDone={() => setChecks((n) => n + 1)} />;
   return role === 'dispatcher' ? <DispatcherApp /> : <OwnerApp config={config} />;
 }

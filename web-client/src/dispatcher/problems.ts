@@ -23,6 +23,8 @@ export function dispatcherProblem(err: unknown): string {
       return err.title;
     case 'FORBIDDEN':
       return 'You are not allowed to do this. Are you signed in as a dispatcher?';
+    case 'MFA_REQUIRED':
+      return 'Sign out, then sign in again with the code from your authenticator app.';
     case 'NETWORK_ERROR':
       return 'Could not reach Sightline. Check your connection.';
     default:

@@ -1,18 +1,22 @@
 import { fetchAuthSession } from 'aws-amplify/auth';
+import { MFA_CLAIM, MFA_TOTP } from '../../../lambda/contract/mfa';
 
 /** The Cognito group whose members use the dispatcher console (design.md §3). */
 export const DISPATCHERS_GROUP = 'dispatchers';
 
 /**
- * Whether the signed-in person is a dispatcher, from the ID token's `cognito:groups`. Only the
- * page chosen depends on this; the API checks the group on every dispatcher route itself.
+ * Who the signed-in person is, from the ID token: a dispatcher (`cognito:groups`) who signed in
+ * with an authenticator app (`sightline:mfa`), a dispatcher who must set one up first, or an
+ * owner. Only the page chosen depends on this; the API checks both on every dispatcher route.
  */
-export async function isDispatcher(): Promise<boolean> {
+export async function signedInRole(): Promise<'owner' | 'dispatcher' | 'dispatcher-without-mfa'> {
   try {
     const session = await fetchAuthSession();
-    const groups = session.tokens?.idToken?.payload['cognito:groups'];
-    return Array.isArray(groups) && groups.includes(DISPATCHERS_GROUP);
+    const payload = session.tokens?.idToken?.payload;
+    const groups = payload?.['cognito:groups'];
+    if (!Array.isArray(groups) || !groups.includes(DISPATCHERS_GROUP)) return 'owner';
+    return payload?.[MFA_CLAIM] === MFA_TOTP ? 'dispatcher' : 'dispatcher-without-mfa';
   } catch {
-    return false;
+    return 'owner';
   }
 }
