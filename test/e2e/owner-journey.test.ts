@@ -37,11 +37,23 @@ describe('the owner journey in Chromium', () => {
     await row.waitFor();
     expect(await row.innerText()).toContain('Porch camera');
 
-    // Unbinding asks first, then removes it.
+    // The success notice says so; once the device is unbound it no longer does.
+    expect(await page.getByTestId('bind-notice').innerText()).toContain('Porch camera is bound');
+
+    // Unbinding asks first, then removes it, and the "bound" notice goes with it.
     await row.getByTestId('unbind').click();
     await row.getByTestId('unbind-confirm').click();
     await row.waitFor({ state: 'detached' });
     await page.getByTestId('no-devices').waitFor();
+    expect(await page.getByTestId('bind-notice').count()).toBe(0);
+
+    // A success notice does not stay for good: it clears after a while by itself.
+    await bindOnPage(page, device);
+    await page.getByTestId('bind-notice').waitFor();
+    await page.getByTestId('bind-notice').waitFor({ state: 'detached', timeout: 15_000 });
+    await row.getByTestId('unbind').click();
+    await row.getByTestId('unbind-confirm').click();
+    await row.waitFor({ state: 'detached' });
 
     expect(problems).toEqual([]);
     await context.close();

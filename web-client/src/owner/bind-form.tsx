@@ -4,6 +4,7 @@ import { displayNameSchema, secretSchema, serialSchema } from '../../../lambda/c
 import { ApiError, call } from '../api';
 import { Field } from '../ui/field';
 import { Message } from '../ui/message';
+import { useNotice } from '../ui/use-notice';
 import { bindErrorMessage } from './bind-errors';
 import type { BindPrefill } from './bind-link';
 
@@ -35,7 +36,10 @@ export function BindForm({
   onPrefillUsed,
   onBound,
   onUnauthorized,
+  listedIds,
 }: {
+  /** The devices listed now: a "bound" notice goes when its device is no longer among them. */
+  listedIds?: readonly string[];
   prefill?: BindPrefill;
   onPrefillUsed: () => void;
   onBound: (device: Device) => void;
@@ -46,7 +50,7 @@ export function BindForm({
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
-  const [notice, setNotice] = useState<string>();
+  const { notice, show: setNotice, clear: clearNotice } = useNotice();
   const formRef = useRef<HTMLFormElement>(null);
 
   useEffect(() => {
@@ -60,12 +64,17 @@ export function BindForm({
     onPrefillUsed();
     formRef.current?.scrollIntoView({ block: 'start' });
     formRef.current?.querySelector<HTMLInputElement>('[data-testid="bind-name"]')?.focus();
-  }, [prefill, onPrefillUsed]);
+  }, [prefill, onPrefillUsed, setNotice]);
+
+  // "X is bound" is untrue once X is unbound (here or in another tab): take it away.
+  useEffect(() => {
+    if (notice?.about && listedIds && !listedIds.includes(notice.about)) clearNotice();
+  }, [notice, listedIds, clearNotice]);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
     setError(undefined);
-    setNotice(undefined);
+    clearNotice();
     const s = serial.trim();
     const k = secret.trim();
     const n = name.trim();
@@ -82,7 +91,7 @@ export function BindForm({
       setSerial('');
       setSecret('');
       setName('');
-      setNotice(`${device.name} is bound to your account.`);
+      setNotice(`${device.name} is bound to your account.`, device.deviceId);
       onBound(device);
     } catch (err) {
       if (err instanceof ApiError && err.code === 'UNAUTHORIZED') {
@@ -114,7 +123,10 @@ export function BindForm({
         placeholder="SL-0001"
         required
         value={serial}
-        onChange={setSerial}
+        onChange={(v) => {
+          clearNotice();
+          setSerial(v);
+        }}
         testId="bind-serial"
       />
       <Field
@@ -125,7 +137,10 @@ export function BindForm({
         placeholder="XXXXX-XXXXX-XXXXX-XXXXX"
         required
         value={secret}
-        onChange={setSecret}
+        onChange={(v) => {
+          clearNotice();
+          setSecret(v);
+        }}
         testId="bind-secret"
       />
       <Field
@@ -138,7 +153,10 @@ export function BindForm({
         maxLength={displayNameSchema.maxLength}
         placeholder="Front door"
         value={name}
-        onChange={setName}
+        onChange={(v) => {
+          clearNotice();
+          setName(v);
+        }}
         testId="bind-name"
       />
       {error ? (
@@ -148,7 +166,7 @@ export function BindForm({
       ) : null}
       {notice ? (
         <Message kind="notice" testId="bind-notice">
-          {notice}
+          {notice.text}
         </Message>
       ) : null}
       <button type="submit" className="primary" disabled={busy} data-testid="bind-submit">

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Device } from '../../../lambda/contract/types';
 import { ApiError, call } from '../api';
 import { Message } from '../ui/message';
@@ -93,6 +93,11 @@ export function DevicesPage({
     );
   }, []);
 
+  const listedIds = useMemo(
+    () => (load.state === 'ready' ? load.devices.map((d) => d.deviceId) : undefined),
+    [load],
+  );
+
   const sessionEnded = useCallback(() => onUnauthorized(), [onUnauthorized]);
 
   return (
@@ -136,6 +141,7 @@ export function DevicesPage({
         <DeviceList devices={load.devices} onUnbound={onUnbound} onUnauthorized={sessionEnded} />
       )}
       <BindForm
+        listedIds={listedIds}
         prefill={prefill}
         onPrefillUsed={onPrefillUsed}
         onBound={onBound}
