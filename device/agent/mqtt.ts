@@ -33,8 +33,10 @@ export function mqttOptions(options: ConnectOptions): IClientOptions {
     key: options.identity.key,
     rejectUnauthorized: true,
     clean: true,
-    // AWS IoT accepts 30–1200 s; 60 s keeps a NAT mapping alive on a home router.
-    keepalive: 60,
+    // AWS IoT accepts 30–1200 s and drops a client silent for 1.5 times it: at 30 s a frozen
+    // camera goes offline (its last will, the lifecycle event) within 45 s, and the pings keep a
+    // home router's NAT mapping alive.
+    keepalive: 30,
     connectTimeout: options.connectTimeoutMs,
     reconnectPeriod: options.reconnectPeriodMs,
     protocolVersion: 4,

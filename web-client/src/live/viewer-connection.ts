@@ -50,6 +50,8 @@ export interface LiveConnectionOptions {
 }
 
 const MAX_RETRIES = 5;
+/** A live picture with no new frame for this long has frozen: say so and connect again. */
+const STALL_MS = 3000;
 
 export const NO_RELAY =
   'Relay only is on, but no TURN relay server was offered for this connection, so it cannot connect. Turn relay only off to connect directly.';
@@ -89,6 +91,7 @@ export class LiveConnection {
   private signaling?: SignalingClient;
   private pc?: RTCPeerConnection;
   private session?: Session;
+  private stallTimer?: number;
   /** One DTLS certificate per minted session, so its fingerprint stays the published one. */
   private readonly certificates = new WeakMap<Session, Promise<RTCCertificate>>();
   private renewTimer?: number;
@@ -227,6 +230,7 @@ export class LiveConnection {
       if (pc.connectionState === 'connected') {
         this.attempt = 0;
         this.options.onState({ kind: 'live' });
+        this.watchFrames(pc);
       }
     };
 
@@ -383,8 +387,35 @@ export class LiveConnection {
     this.retryTimer = window.setTimeout(() => void this.connect(), delay);
   }
 
+  /**
+   * Counts decoded frames twice a second: a camera that froze (or a path that died quietly) shows
+   * "reconnecting" within STALL_MS and is connected to again, instead of a still frame that says
+   * "live" until ICE gives up.
+   */
+  private watchFrames(pc: RTCPeerConnection): void {
+    window.clearInterval(this.stallTimer);
+    let frames = -1;
+    let since = Date.now();
+    this.stallTimer = window.setInterval(() => {
+      void pc.getStats().then((stats) => {
+        if (pc !== this.pc) return;
+        let decoded = 0;
+        stats.forEach((s: { type: string; kind?: string; framesDecoded?: number }) => {
+          if (s.type === 'inbound-rtp' && s.kind === 'video') decoded = s.framesDecoded ?? 0;
+        });
+        if (decoded !== frames) {
+          frames = decoded;
+          since = Date.now();
+        } else if (Date.now() - since >= STALL_MS) {
+          this.retry('The picture stopped coming.');
+        }
+      });
+    }, 500);
+  }
+
   private teardown(): void {
     window.clearTimeout(this.answerTimer);
+    window.clearInterval(this.stallTimer);
     const { signaling, pc } = this;
     this.signaling = undefined;
     this.pc = undefined;

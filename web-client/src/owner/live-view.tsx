@@ -55,6 +55,9 @@ export function LiveView({
     publishFingerprint,
     endSession,
     endedClientId,
+    // An online camera answers within a second or two; one that does not (frozen, or gone without
+    // its last will yet) counts as a failed attempt, so "reconnecting" ends in a clear failure.
+    answerTimeoutMs: 10_000,
   });
 
   return (
