@@ -1,5 +1,26 @@
 import { httpRequest, outputs } from '../support/cloud';
+import type { Page } from 'playwright-core';
+import { seriousViolations } from '../support/axe';
 import { bindOnPage, chromiumForSuite, phonePage, sampleVideo, signIn } from '../support/browser';
+
+/** The `data-testid` (or, failing that, the tag) of the element that has keyboard focus. */
+function focused(page: Page): Promise<string> {
+  return page.evaluate(
+    () => document.activeElement?.getAttribute('data-testid') ?? document.activeElement?.tagName ?? '',
+  );
+}
+
+/** Waits until focus is on the element with this `data-testid`. */
+async function focusLandsOn(page: Page, testId: string): Promise<void> {
+  await page.waitForFunction((id) => document.activeElement?.getAttribute('data-testid') === id, testId, {
+    timeout: 10_000,
+  });
+}
+
+/** True when the page is wider than the window, so it scrolls sideways. */
+function scrollsSideways(page: Page): Promise<boolean> {
+  return page.evaluate(() => document.documentElement.scrollWidth > document.documentElement.clientWidth);
+}
 
 describe('the owner journey in Chromium', () => {
   const browser = chromiumForSuite();
@@ -124,6 +145,56 @@ describe('the owner journey in Chromium', () => {
     await row.getByTestId('unbind').click();
     await row.getByTestId('unbind-confirm').click();
     await row.waitFor({ state: 'detached' });
+
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  test('keyboard focus is never lost: a skip link, then sign-in, watch live and unbind each move focus on', async () => {
+    const { page, problems, context } = await phonePage(browser(), outputs.webUrl);
+    const device = outputs.demo.devices[0]!;
+    await page.setViewportSize({ width: 360, height: 800 });
+    await page.goto(outputs.webUrl);
+    await page.getByTestId('sign-in-email').waitFor();
+
+    // The first Tab reaches "Skip to content", which takes focus into the page's main content.
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toBe('skip-link');
+    expect(await page.getByTestId('skip-link').innerText()).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('main');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    // Signing in replaces the form that had focus: focus goes to the page's heading.
+    await page.getByTestId('sign-in-email').fill(outputs.demo.owner.username);
+    await page.getByTestId('sign-in-password').fill(outputs.demo.owner.password);
+    await page.getByTestId('sign-in-password').press('Enter');
+    await focusLandsOn(page, 'devices-heading');
+    expect(await page.getByTestId('devices-heading').innerText()).toBe('Your devices');
+
+    // "Watch live" goes away when pressed: focus moves to the live view it opened, which is named.
+    const row = await bindOnPage(page, device);
+    await row.getByTestId('watch').click();
+    await focusLandsOn(page, 'live-view');
+    expect(await row.getByTestId('live-view').getAttribute('aria-label')).toContain('Live view of');
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(await scrollsSideways(page)).toBe(false);
+    // Closing it gives focus back to "Watch live".
+    await row.getByTestId('live-close').click();
+    await focusLandsOn(page, 'watch');
+
+    // Unbinding removes the row that had focus: focus goes to the list's heading, and a notice says
+    // what happened.
+    await row.getByTestId('unbind').click();
+    await row.getByTestId('unbind-confirm').click();
+    await row.waitFor({ state: 'detached' });
+    await focusLandsOn(page, 'devices-heading');
+    expect(await page.getByTestId('unbind-notice').innerText()).toContain('is unbound');
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(await scrollsSideways(page)).toBe(false);
+    await page.setViewportSize({ width: 1280, height: 900 });
+    expect(await scrollsSideways(page)).toBe(false);
+    expect(await seriousViolations(page)).toEqual([]);
 
     expect(problems).toEqual([]);
     await context.close();

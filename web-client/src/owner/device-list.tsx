@@ -7,7 +7,7 @@ export function DeviceList({
   onUnauthorized,
 }: {
   devices: Device[];
-  onUnbound: (deviceId: string) => void;
+  onUnbound: (deviceId: string, name: string) => void;
   onUnauthorized: () => void;
 }) {
   return (

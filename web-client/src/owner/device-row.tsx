@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { Device } from '../../../lambda/contract/types';
 import { useViewerSessions, WhoIsWatching } from '../live/who-is-watching';
 import { formatDate, formatDateTime } from '../ui/format';
@@ -13,11 +13,18 @@ export function DeviceRow({
   onUnauthorized,
 }: {
   device: Device;
-  onUnbound: (deviceId: string) => void;
+  onUnbound: (deviceId: string, name: string) => void;
   onUnauthorized: () => void;
 }) {
   const [watching, setWatching] = useState(false);
   const viewers = useViewerSessions('device', device.deviceId);
+  // Closing the view removes the focused Close button: give focus back to "Watch live".
+  const watchRef = useRef<HTMLButtonElement>(null);
+  const wasWatching = useRef(false);
+  useEffect(() => {
+    if (!watching && wasWatching.current) watchRef.current?.focus();
+    wasWatching.current = watching;
+  }, [watching]);
   return (
     <li className="device card" data-testid={`device-${device.deviceId}`}>
       <div className="device-head">
@@ -57,6 +64,7 @@ export function DeviceRow({
       <div className="device-actions">
         {watching ? null : (
           <button
+            ref={watchRef}
             type="button"
             className="primary"
             onClick={() => setWatching(true)}

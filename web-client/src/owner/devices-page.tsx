@@ -1,7 +1,8 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Device } from '../../../lambda/contract/types';
 import { ApiError, call } from '../api';
 import { Message } from '../ui/message';
+import { useNotice } from '../ui/use-notice';
 import { BindForm } from './bind-form';
 import type { BindPrefill } from './bind-link';
 import { DeviceList } from './device-list';
@@ -20,13 +21,24 @@ export function DevicesPage({
   onPrefillUsed,
   onBound: notifyBound,
   onUnauthorized,
+  focusHeading = false,
 }: {
+  /** Move focus to the page's heading when it opens (right after signing in). */
+  focusHeading?: boolean;
   prefill?: BindPrefill;
   onPrefillUsed: () => void;
   onBound: (device: Device) => void;
   onUnauthorized: (keep?: BindPrefill) => void;
 }) {
   const [load, setLoad] = useState<Load>({ state: 'loading' });
+  const heading = useRef<HTMLHeadingElement>(null);
+  const unbound = useNotice();
+  const clearUnbound = unbound.clear;
+
+  // The sign-in form that had focus is gone: start the keyboard (and screen reader) at the top.
+  useEffect(() => {
+    if (focusHeading) heading.current?.focus();
+  }, [focusHeading]);
 
   const refresh = useCallback(
     async (signal?: AbortSignal) => {
@@ -80,18 +92,26 @@ export function DevicesPage({
           prev.state === 'ready' ? prev.devices.filter((d) => d.deviceId !== device.deviceId) : [];
         return { state: 'ready', devices: sortDevices([...others, device]) };
       });
+      clearUnbound();
       notifyBound(device);
     },
-    [notifyBound],
+    [notifyBound, clearUnbound],
   );
 
-  const onUnbound = useCallback((deviceId: string) => {
-    setLoad((prev) =>
-      prev.state === 'ready'
-        ? { state: 'ready', devices: prev.devices.filter((d) => d.deviceId !== deviceId) }
-        : prev,
-    );
-  }, []);
+  const showUnbound = unbound.show;
+  const onUnbound = useCallback(
+    (deviceId: string, name: string) => {
+      setLoad((prev) =>
+        prev.state === 'ready'
+          ? { state: 'ready', devices: prev.devices.filter((d) => d.deviceId !== deviceId) }
+          : prev,
+      );
+      showUnbound(`${name} is unbound from your account.`, deviceId);
+      // Its row, which held focus, is about to go: focus the list's heading, not <body>.
+      heading.current?.focus();
+    },
+    [showUnbound],
+  );
 
   const listedIds = useMemo(
     () => (load.state === 'ready' ? load.devices.map((d) => d.deviceId) : undefined),
@@ -103,7 +123,9 @@ export function DevicesPage({
   return (
     <div className="stack">
       <div className="page-head">
-        <h1>Your devices</h1>
+        <h1 ref={heading} tabIndex={-1} data-testid="devices-heading">
+          Your devices
+        </h1>
         {load.state === 'ready' && load.devices.length > 0 ? (
           <button
             type="button"
@@ -115,6 +137,11 @@ export function DevicesPage({
           </button>
         ) : null}
       </div>
+      {unbound.notice ? (
+        <Message kind="notice" testId="unbind-notice">
+          {unbound.notice.text}
+        </Message>
+      ) : null}
       {load.state === 'loading' ? (
         <p className="muted" role="status" data-testid="devices-loading">
           Loading your devices…

@@ -1,4 +1,4 @@
-import { useCallback } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 import type { Device, PublishFingerprintRequest } from '../../../lambda/contract/types';
 import { ApiError, call, noticingSignOut } from '../api';
 import { LiveProblem } from '../live/live-problem';
@@ -60,8 +60,18 @@ export function LiveView({
     answerTimeoutMs: 10_000,
   });
 
+  // "Watch live" is gone once pressed: focus (and the screen reader) moves to the view it opened.
+  const region = useRef<HTMLElement>(null);
+  useEffect(() => region.current?.focus(), []);
+
   return (
-    <section className="live-view card" aria-label={`Live view of ${device.name}`} data-testid="live-view">
+    <section
+      ref={region}
+      tabIndex={-1}
+      className="live-view card"
+      aria-label={`Live view of ${device.name}`}
+      data-testid="live-view"
+    >
       <div className="live-head">
         <h3>{device.name}</h3>
         <span className={`badge live-${state.kind}`} data-testid="live-state" data-state={state.kind}>

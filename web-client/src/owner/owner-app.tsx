@@ -59,6 +59,13 @@ export function OwnerApp({ config }: { config: WebConfig }) {
 
   const email = auth.kind === 'signedIn' ? auth.email : undefined;
 
+  // Signed in through the form (not an existing session on load): focus follows to the devices.
+  const [justSignedIn, setJustSignedIn] = useState(false);
+  const onStep = useCallback((step: AuthStep) => {
+    if (step.kind === 'signedIn') setJustSignedIn(true);
+    setAuth(step);
+  }, []);
+
   const onUnauthorized = useCallback(
     (keep?: BindPrefill) => {
       if (keep) setPrefill(keep);
@@ -91,6 +98,7 @@ export function OwnerApp({ config }: { config: WebConfig }) {
             onPrefillUsed={onPrefillUsed}
             onBound={onBound}
             onUnauthorized={onUnauthorized}
+            focusHeading={justSignedIn}
           />
         ) : (
           <div className="stack">
@@ -100,7 +108,7 @@ export function OwnerApp({ config }: { config: WebConfig }) {
                 Sign in or create an account to bind device <strong>{prefill.serial}</strong>.
               </Message>
             ) : null}
-            <AuthScreen authFlow={config.authFlow} step={auth} onStep={setAuth} />
+            <AuthScreen authFlow={config.authFlow} step={auth} onStep={onStep} />
           </div>
         )}
       </main>

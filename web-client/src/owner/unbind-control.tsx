@@ -10,7 +10,7 @@ export function UnbindControl({
   onUnauthorized,
 }: {
   device: Device;
-  onUnbound: (deviceId: string) => void;
+  onUnbound: (deviceId: string, name: string) => void;
   onUnauthorized: () => void;
 }) {
   const [confirming, setConfirming] = useState(false);
@@ -31,7 +31,7 @@ export function UnbindControl({
     setError(undefined);
     try {
       await call('unbindDevice', { params: { deviceId: device.deviceId } });
-      onUnbound(device.deviceId);
+      onUnbound(device.deviceId, device.name);
     } catch (err) {
       if (err instanceof ApiError && err.code === 'UNAUTHORIZED') {
         onUnauthorized();
@@ -39,7 +39,7 @@ export function UnbindControl({
       }
       if (err instanceof ApiError && err.code === 'NOT_FOUND') {
         // Already gone from this account (unbound in another tab): drop it from the list.
-        onUnbound(device.deviceId);
+        onUnbound(device.deviceId, device.name);
         return;
       }
       setError(

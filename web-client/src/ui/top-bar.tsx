@@ -1,10 +1,25 @@
-import { useState } from 'react';
+import { useState, type MouseEvent } from 'react';
+
+/**
+ * Moves focus into `<main>` itself: following `#main` alone scrolls but leaves focus on the
+ * link in Chromium, so the next Tab would land back in the top bar.
+ */
+function skipToMain(e: MouseEvent<HTMLAnchorElement>) {
+  const main = document.getElementById('main');
+  if (!main) return;
+  e.preventDefault();
+  if (!main.hasAttribute('tabindex')) main.setAttribute('tabindex', '-1');
+  main.focus();
+}
 
 /** The brand, and who is signed in with a way out. */
 export function TopBar({ email, onSignOut }: { email?: string; onSignOut: () => Promise<void> }) {
   const [busy, setBusy] = useState(false);
   return (
     <header className="top-bar">
+      <a className="skip-link" href="#main" onClick={skipToMain} data-testid="skip-link">
+        Skip to content
+      </a>
       <a className="brand" href="/">
         <img src="/favicon.svg" alt="" width="28" height="28" />
         Sightline
