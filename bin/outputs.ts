@@ -28,6 +28,13 @@ export function loadOutputs(explicit: string | undefined, requiredOutput: string
   const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   if ('awsEndpoints' in raw) {
     const local = raw as unknown as LocalOutputs;
+    // A local cloud reset or removed since it wrote this file took its certificate with it.
+    if (!existsSync(local.caCertPath)) {
+      throw new Error(
+        `${file} is from a local cloud that is not running here (its CA ${local.caCertPath} is gone). ` +
+          `Start it with npm start, or name a deployed stack's outputs with --outputs outputs.json.`,
+      );
+    }
     // Point the SDK at DynamoDB Local, exactly as the local cloud does for its handlers.
     process.env.AWS_ENDPOINT_URL_DYNAMODB = local.awsEndpoints.dynamodb;
     process.env.AWS_REGION = local.region;

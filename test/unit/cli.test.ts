@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,6 +127,18 @@ describe('a stale outputs file', () => {
     expect(run.stderr).toContain(`The local cloud at https://127.0.0.1:${stalePort} is not answering`);
     expect(run.stderr).toMatch(/npm start/);
     expect(run.stderr).not.toMatch(/^connect ECONNREFUSED/m);
+  });
+
+  it("whose local cloud's files are gone says so, rather than a bare ENOENT", async () => {
+    const gone = join(dir, 'gone.json');
+    writeFileSync(
+      gone,
+      readFileSync(staleOutputs, 'utf8').replace(join(dir, 'ca.pem'), join(dir, 'gone', 'ca.pem')),
+    );
+    const run = await runTool('orgs', ['list', '--outputs', gone]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/is not running here.*npm start/s);
+    expect(run.stderr).not.toMatch(/^ENOENT/m);
   });
 
   it("prints no AWS SDK Node version warning (the tools' own choice of Node is documented)", async () => {
