@@ -16,8 +16,12 @@ export const TEST_PATTERN_PIPELINE =
   'videotestsrc is-live=true pattern=ball ! video/x-raw,format=I420,width=640,height=480,framerate=15/1 ! ' +
   'x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15 bframes=0 ! video/x-h264,profile=constrained-baseline';
 
-/** The engine a local camera runs; the C engine can be made to use TURN relays only. */
-export type LocalCamera = { engine: 'simulated' } | { engine: 'kvs-c-sdk'; relayOnly?: boolean };
+/**
+ * The engine a local camera runs; the C engine can be made to use TURN relays only, or another
+ * GStreamer pipeline than the test pattern.
+ */
+export type LocalCamera =
+  { engine: 'simulated' } | { engine: 'kvs-c-sdk'; relayOnly?: boolean; pipeline?: string };
 
 /** What a local camera needs of the cloud's outputs. */
 export type CameraOutputs = Pick<
@@ -76,7 +80,7 @@ export function localAgentConfig(
         ? {
             // The C SDK as on AWS: a control plane with no port, the local TURN server for STUN.
             binary: ENGINE_BINARY,
-            pipeline: TEST_PATTERN_PIPELINE,
+            pipeline: camera.pipeline ?? TEST_PATTERN_PIPELINE,
             controlPlaneUrl: outputs.kinesisVideoControlPlane,
             ...(outputs.stunUrl ? { stunUrl: outputs.stunUrl } : {}),
             caPath: outputs.caCertPath,

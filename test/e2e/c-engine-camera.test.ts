@@ -10,7 +10,12 @@ import type { Page } from 'playwright-core';
 import { fingerprintOfCertificate } from '../../device/agent/dtls-certificate';
 import type { PersistedState } from '../../device/agent/state';
 import { startSimulatedCamera, type SimulatedCamera } from '../../device/engines/simulated-camera';
-import { startDemoDevice, type CameraOutputs, type LocalCamera } from '../../local/live';
+import {
+  startDemoDevice,
+  TEST_PATTERN_PIPELINE,
+  type CameraOutputs,
+  type LocalCamera,
+} from '../../local/live';
 import { installTrustingWebSocket, sdkConfig } from '../support/aws';
 import { bindOnPage, chromiumForSuite, phonePage, sampleVideo, signIn } from '../support/browser';
 import { enginePids, requireEngine } from '../support/c-engine';
@@ -179,6 +184,23 @@ describe('a camera on the KVS WebRTC C SDK, watched in Chromium', () => {
     expect(problems).toEqual([]);
     await context.close();
   });
+
+  test('a new viewer gets a keyframe at once, not at the encoder’s next scheduled one (20 s apart here)', async () => {
+    const camera = await startCamera('keyframe', {
+      engine: 'kvs-c-sdk',
+      pipeline: TEST_PATTERN_PIPELINE.replace('key-int-max=15', 'key-int-max=300'),
+    });
+    const { page, context } = await openLive(camera);
+    await page.locator('[data-testid=live-state][data-state=live]').waitFor({ timeout: 30_000 });
+    const live = Date.now();
+    await page.waitForFunction(
+      () => (document.querySelector<HTMLVideoElement>('[data-testid=live-video]')?.videoWidth ?? 0) > 0,
+      undefined,
+      { timeout: 25_000 },
+    );
+    expect(Date.now() - live).toBeLessThan(1500);
+    await context.close();
+  }, 90_000);
 
   test('relay only: the camera uses the local TURN server and the picture still comes', async () => {
     const camera = await startCamera('relay', { engine: 'kvs-c-sdk', relayOnly: true });

@@ -109,10 +109,16 @@ VOID mediaRequestKeyframe(EngineContext* ctx)
     if (ctx->sink == NULL) {
         return;
     }
-    /* Travels upstream from the sink to the encoder, which makes the next frame an IDR with SPS/PPS. */
+    /*
+     * Pushed from the sink's pad to its peer, so it travels upstream to the encoder, which makes the
+     * next frame an IDR with SPS/PPS. (Sent *to* the sink pad it would go the wrong way and be
+     * dropped, and a new viewer would wait for the next scheduled keyframe.)
+     */
     pad = gst_element_get_static_pad(GST_ELEMENT(ctx->sink), "sink");
     if (pad != NULL) {
-        gst_pad_send_event(pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+        if (!gst_pad_push_event(pad, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0))) {
+            ENGINE_LOG("the pipeline did not take the keyframe request");
+        }
         gst_object_unref(pad);
     }
 }
