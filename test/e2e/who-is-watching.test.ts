@@ -125,7 +125,7 @@ describe('who is watching, in Chromium', () => {
 
     expect(problems).toEqual([]);
     await context.close();
-  });
+  }, 120_000);
 
   test('the dispatcher sees who watches the caller, ends a session on the panel, and the caller drops one ended elsewhere', async () => {
     // The caller streams from their phone.
