@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { httpRequest, outputs } from '../support/cloud';
+import { seriousViolations } from '../support/axe';
 import { chromiumForSuite, phonePage, sampleVideo, signIn } from '../support/browser';
 import { linkFromOutbox, newMobileNumber } from '../support/invites';
 
@@ -51,9 +52,13 @@ describe('"show me" in Chromium: a dispatcher and a caller in two browser contex
 
     await phone.page.getByTestId('consent-live').click();
     await phone.page.locator('[data-testid=live-status][data-state=waiting]').waitFor({ timeout: 20_000 });
-    // Nobody is watching yet, so the page does not say so; after 5 s it points to photos instead.
+    // Nobody is watching yet, so the page does not say so. The camera is ready and it is the call
+    // centre's turn: past the 5 s "taking a while" mark the page still says that one thing only.
     expect(await phone.page.getByTestId('watching').count()).toBe(0);
-    await phone.page.getByTestId('live-slow').waitFor({ timeout: 10_000 });
+    await phone.page.waitForTimeout(6_000);
+    expect(await phone.page.getByTestId('live-slow').count()).toBe(0);
+    expect(await phone.page.getByTestId('live-status').getAttribute('data-state')).toBe('waiting');
+    expect(await phone.page.getByTestId('live-status').innerText()).toContain('Waiting for the call centre');
     expect(await phone.page.getByTestId('watching').count()).toBe(0);
     await desk.page.locator('[data-testid=invite-detail] [data-status=live]').waitFor();
 
@@ -209,5 +214,26 @@ describe('"show me" in Chromium: a dispatcher and a caller in two browser contex
     expect(calls).toEqual([]);
     expect(problems).toEqual([]);
     await context.close();
+  });
+
+  test("a landline is refused in words a dispatcher understands, not the API's field names", async () => {
+    const desk = await phonePage(browser(), outputs.webUrl);
+    await desk.page.setViewportSize({ width: 360, height: 800 });
+    await signIn(desk.page, outputs.webUrl, outputs.demo.dispatcher);
+    await desk.page.getByTestId('dispatcher-console').waitFor();
+
+    // A Brussels landline: a real number, but no phone there can receive the SMS.
+    await desk.page.getByTestId('invite-country').selectOption('BE');
+    await desk.page.getByTestId('invite-phone').fill('02 555 12 34');
+    await desk.page.getByTestId('invite-submit').click();
+    const error = desk.page.getByTestId('invite-error');
+    await error.waitFor();
+    const text = await error.innerText();
+    expect(text).toContain('cannot receive text messages');
+    expect(text).not.toMatch(/phoneNumber|E\.164/);
+    expect(await seriousViolations(desk.page)).toEqual([]);
+
+    expect(desk.problems).toEqual([]);
+    await desk.context.close();
   });
 });

@@ -127,7 +127,8 @@ export function LivePanel({
     conn.start();
   }, [api, onFinal, watchForEnd]);
 
-  // The slow notice: no viewer connected within a few seconds of starting.
+  // The slow notice: the camera still not connected a few seconds after starting (shown only while
+  // connecting; once it waits for the call centre, the status says that alone).
   const watching = state.kind === 'watched';
   const streaming = ['connecting', 'waiting', 'reconnecting'].includes(state.kind);
   useEffect(() => {
@@ -201,6 +202,7 @@ export function LivePanel({
         return '';
     }
   })();
+  const connectingNow = state.kind === 'connecting' || state.kind === 'reconnecting';
   const cameraOn = ['connecting', 'waiting', 'watched', 'reconnecting', 'failed'].includes(state.kind);
   const problem = ['failed', 'denied', 'no-camera'].includes(state.kind);
 
@@ -232,7 +234,9 @@ export function LivePanel({
           {t.liveRefused}
         </p>
       ) : null}
-      {slow && !watching ? (
+      {/* "Taking a while" is about the connection. Once the camera is ready and it is the call
+          centre's turn to look ("waiting"), saying so as well would contradict the status. */}
+      {slow && connectingNow ? (
         <p className="message message-notice" role="status" data-testid="live-slow">
           {t.liveSlow} <a href="#photos">{t.photosHeading}</a>
         </p>

@@ -45,6 +45,12 @@ export function InviteForm({
       setError('Enter the caller’s mobile number, with its country.');
       return;
     }
+    // The API takes a reference on one line; checked here so that the API's "invalid" can only be
+    // about the number.
+    if ([...reference.trim()].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
+      setError('The reference must be on one line, without tabs.');
+      return;
+    }
     setBusy(true);
     setError(undefined);
     try {
@@ -57,7 +63,13 @@ export function InviteForm({
       onCreated(invite);
     } catch (err) {
       if (err instanceof ApiError && err.code === 'UNAUTHORIZED') onUnauthorized();
-      setError(dispatcherProblem(err));
+      setError(
+        // The only part of an invite the API can refuse as invalid here is the number: a landline,
+        // or a number no phone has.
+        err instanceof ApiError && err.code === 'INVALID_REQUEST'
+          ? 'That number cannot receive text messages. Enter the caller’s mobile number, with its country.'
+          : dispatcherProblem(err),
+      );
     } finally {
       setBusy(false);
     }

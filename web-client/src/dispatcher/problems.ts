@@ -10,8 +10,9 @@ export function dispatcherProblem(err: unknown): string {
       return 'Invites to that country are not allowed for your organisation.';
     case 'INVITE_ACTIVE':
       return 'This number already has an active invite. Use it, or revoke it first.';
+    // The API's `detail` is written for developers (it names fields): never show it to people.
     case 'INVALID_REQUEST':
-      return `That is not valid${err.detail ? `: ${err.detail}` : '.'}`;
+      return 'Sightline could not accept that. Check what you entered and try again.';
     case 'THROTTLED':
     case 'TOO_MANY_ATTEMPTS':
       return `Too many invites at once. Try again${err.retryAfter ? ` in ${err.retryAfter} s` : ' shortly'}.`;

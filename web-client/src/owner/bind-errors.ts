@@ -17,8 +17,9 @@ export function bindErrorMessage(err: unknown): string {
       return err.retryAfter !== undefined
         ? `Too many requests. Try again in ${formatMinutes(err.retryAfter)}.`
         : 'Too many requests. Wait a moment and try again.';
+    // The API's `detail` is written for developers (it names fields): never show it to people.
     case 'INVALID_REQUEST':
-      return `Please check what you entered${err.detail ? `: ${err.detail}` : '.'}`;
+      return 'Please check the serial number and secret you entered: they are not in the form printed on the label.';
     case 'UNAUTHORIZED':
       return 'Your session has ended. Sign in again to continue.';
     case 'NETWORK_ERROR':
