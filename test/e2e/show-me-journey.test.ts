@@ -155,7 +155,21 @@ describe('"show me" in Chromium: a dispatcher and a caller in two browser contex
     await desk.page.getByTestId('location-latitude').waitFor({ timeout: 10_000 });
     expect(await desk.page.getByTestId('location-latitude').innerText()).toBe('50.846600');
     expect(await desk.page.getByTestId('location-longitude').innerText()).toBe('4.352800');
-    expect(await desk.page.getByTestId('location-accuracy').innerText()).toContain('12 m');
+    expect(await desk.page.getByTestId('location-accuracy').innerText()).toBe(
+      'Precise: within about 12 m, the building.',
+    );
+    // A map link to OpenStreetMap in a new tab that learns nothing about the console, and a copy.
+    const map = desk.page.getByTestId('location-map');
+    expect(await map.getAttribute('href')).toBe(
+      'https://www.openstreetmap.org/?mlat=50.846600&mlon=4.352800#map=17/50.846600/4.352800',
+    );
+    expect(await map.getAttribute('target')).toBe('_blank');
+    expect((await map.getAttribute('rel'))?.split(' ').sort()).toEqual(['noopener', 'noreferrer']);
+    await desk.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: outputs.webUrl });
+    await desk.page.getByTestId('location-copy').click();
+    await desk.page.getByTestId('location-copied').filter({ hasText: 'Copied' }).waitFor();
+    expect(await desk.page.evaluate(() => navigator.clipboard.readText())).toBe('50.846600, 4.352800');
+    expect(await seriousViolations(desk.page)).toEqual([]);
 
     // The link forwarded to another phone is refused there, plainly.
     const other = await phonePage(browser(), outputs.webUrl);

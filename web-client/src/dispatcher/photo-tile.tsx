@@ -55,14 +55,12 @@ export function PhotoTile({
 
   const hashOk = loaded ? loaded.sha256 === photo.sha256 : undefined;
   const taken = new Date(photo.takenAt).toLocaleTimeString();
-  const label = revealed ? `Enlarge photo taken at ${taken}` : `Reveal photo taken at ${taken}`;
 
   return (
     <>
       <button
         type="button"
         className="photo-tile"
-        aria-label={label}
         disabled={busy}
         onClick={() => (revealed ? dialog.current?.showModal() : void reveal())}
         data-testid="photo-tile"
@@ -80,6 +78,9 @@ export function PhotoTile({
           </span>
         )}
         <span>
+          {/* The name is the visible text with its purpose before it (no aria-label that would hide
+              what a voice-control user reads on the button). */}
+          <span className="visually-hidden">{revealed ? 'Enlarge photo taken at ' : 'Photo taken at '}</span>
           {taken} · {Math.round(photo.size / 1024)} KB{' '}
           {hashOk === true ? (
             <span
