@@ -189,7 +189,7 @@ describe('"show me" in Chromium: a dispatcher and a caller in two browser contex
     expect(phone.problems).toEqual([]);
     await phone.context.close();
     await desk.context.close();
-  });
+  }, 120_000);
 
   test('the caller page serves with camera, microphone and location allowed; other pages deny them', async () => {
     const caller = await httpRequest(`${outputs.webUrl}/c/`);
