@@ -30,6 +30,14 @@ describe('"show me" in Chromium: a dispatcher and a caller in two browser contex
     // The list shows it first (newest first).
     const firstRow = desk.page.getByTestId('invites').locator('li').first();
     expect(await firstRow.innerText()).toContain(reference);
+    // On a phone the console is one column that fits the screen, the invite listed in it.
+    await desk.page.setViewportSize({ width: 360, height: 800 });
+    const widths = await desk.page.evaluate(() => ({
+      page: document.documentElement.scrollWidth,
+      viewport: document.documentElement.clientWidth,
+    }));
+    expect(widths.page).toBeLessThanOrEqual(widths.viewport);
+    await desk.page.setViewportSize({ width: 1280, height: 900 });
 
     // The caller opens the link from the outbox on a phone that speaks English.
     const { link } = await linkFromOutbox(e164);
