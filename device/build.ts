@@ -17,7 +17,7 @@ const repoRoot = path.resolve(__dirname, '..');
 export const AGENT_BUNDLE = path.join(repoRoot, 'dist', 'device', 'sightline-agent.mjs');
 
 /**
- * V8 settings for a small, mostly idle process (design.md §7: RSS ≤ 60 MB): no optimising
+ * V8 settings for a small, mostly idle process (docs/design.md §7: RSS ≤ 60 MB): no optimising
  * compiler (the agent waits on sockets; it has no hot loops), a 1 MB young generation, a 32 MB old
  * generation cap and one background compiler thread. The bundle's shebang and the systemd unit
  * pass them; the bench runs the agent with them.

@@ -84,7 +84,7 @@ export const handlerResources: Record<LiveHandler, HandlerResources> = {
     tables: { devices: 'read', sessions: 'append', audit: 'append' },
     mintsViewerSessions: 'cameras',
   },
-  // Fingerprint validation and "who is watching" (design.md §4): the session records, and the
+  // Fingerprint validation and "who is watching" (docs/design.md §4): the session records, and the
   // camera's shadow, where the viewers it may accept are written and its own fingerprints read.
   'publish-device-fingerprint': {
     tables: { devices: 'read', sessions: 'readWrite', audit: 'append' },
@@ -165,7 +165,7 @@ export interface ScheduledHandlerResources extends HandlerResources {
 
 /** What each scheduled handler may touch, and how often it runs. */
 export const scheduledHandlerResources: Record<ScheduledHandler, ScheduledHandlerResources> = {
-  // Marks expired invites `expired` and deletes their channels (design.md §3-4).
+  // Marks expired invites `expired` and deletes their channels (docs/design.md §3-4).
   'expire-invites': {
     stage: 'live',
     everyMinutes: 5,

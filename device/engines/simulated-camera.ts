@@ -16,7 +16,7 @@ import { TestPattern } from './test-pattern';
  * libwebrtc (@roamhq/wrtc), streaming a moving test pattern with a clock to every viewer. It
  * stands in for the C SDK master on the local cloud and in tests.
  *
- * With a `viewerGate` it validates DTLS fingerprints (design.md §4): it answers a viewer's offer
+ * With a `viewerGate` it validates DTLS fingerprints (docs/design.md §4): it answers a viewer's offer
  * only when the offer's fingerprint is the one the cloud says that viewer published, and it
  * reports its own connection's fingerprint before the answer goes out, and it drops a viewer when
  * its entry goes or its session expires, whichever comes first. Without one it answers everyone

@@ -1,5 +1,5 @@
 /**
- * DTLS fingerprint validation (design.md §4, seed 003), the part every side shares: how a
+ * DTLS fingerprint validation (docs/design.md §4), the part every side shares: how a
  * fingerprint is read from a session description, and where each side publishes its own.
  *
  * Each side publishes the fingerprint of its own peer connection through an authenticated channel

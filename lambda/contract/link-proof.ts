@@ -1,5 +1,5 @@
 /**
- * Link binding proof (design.md §4): the first browser that opens an invite link binds it to a
+ * Link binding proof (docs/design.md §4): the first browser that opens an invite link binds it to a
  * key of its own, and proves possession of that key on every caller request, so a forwarded link
  * does not let a second phone take over.
  *

@@ -1,5 +1,5 @@
 /**
- * Staff MFA (design.md §4). Cognito's ID tokens say nothing about how a person signed in, so the
+ * Staff MFA (docs/design.md §4). Cognito's ID tokens say nothing about how a person signed in, so the
  * pre-token-generation trigger (lambda/handlers/pre-token-generation.ts) adds this claim; the web client reads it to ask a
  * dispatcher to set up an authenticator app, and the
  * dispatcher guard (lambda/core/http.ts) lets no dispatcher reach callers' data without it.

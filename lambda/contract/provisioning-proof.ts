@@ -8,7 +8,7 @@ import {
 } from 'node:crypto';
 
 /**
- * The provisioning proof (design.md §4): what a camera shows, besides the shared claim
+ * The provisioning proof (docs/design.md §4): what a camera shows, besides the shared claim
  * certificate, before the pre-provisioning hook accepts its serial.
  *
  * Each camera is given a key pair of its own at manufacture (its "manufacture key"); the registry

@@ -1,7 +1,7 @@
 import * as s from './schemas';
 
 /**
- * The route table (design.md §3). API Gateway's resources, methods and models, the local
+ * The route table (docs/design.md §3). API Gateway's resources, methods and models, the local
  * gateway, the web client's API calls and the authorisation tests are all generated from it.
  */
 

@@ -1,5 +1,5 @@
 /**
- * JSON schemas of every request and response body (design.md §3).
+ * JSON schemas of every request and response body (docs/design.md §3).
  *
  * API Gateway builds its request models from these (draft-04), the handlers and the local gateway
  * validate with ajv, and `types.ts` derives the TypeScript types from them. Keep to the keywords
@@ -302,7 +302,7 @@ export const revealPhotoResponseSchema = {
 
 /**
  * A DTLS certificate fingerprint as SDP's `a=fingerprint` line carries it, algorithm and value:
- * SHA-256 (what browsers and libwebrtc use), upper-case hex pairs (design.md §4, seed 003).
+ * SHA-256 (what browsers and libwebrtc use), upper-case hex pairs (docs/design.md §4).
  */
 export const fingerprintSchema = {
   type: 'string',

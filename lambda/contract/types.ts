@@ -43,7 +43,7 @@ export interface WebConfig {
   cognitoEndpoint?: string;
 }
 
-/** `.local/outputs.json`: the local cloud's ready signal (design.md §6). */
+/** `.local/outputs.json`: the local cloud's ready signal (docs/design.md §6). */
 export interface LocalOutputs extends WebConfig {
   cognitoEndpoint: string;
   caCertPath: string;

@@ -5,7 +5,7 @@ import { isConditionFailure, ProblemError } from './errors';
 
 const TABLE = requireEnv('TABLE_BIND_ATTEMPTS');
 
-/** design.md §4: after 5 failures on a serial within 15 minutes, the serial is locked. */
+/** docs/design.md §4: after 5 failures on a serial within 15 minutes, the serial is locked. */
 export const MAX_FAILURES = 5;
 export const WINDOW_MS = 15 * 60 * 1000;
 

@@ -11,7 +11,7 @@ import { updateEndingSessions } from './viewer-sessions';
 const TABLE = requireEnv('TABLE_DEVICES');
 const REGISTRY = 'devices';
 
-/** The device item: registry and binding in one place (design.md §3). */
+/** The device item: registry and binding in one place (docs/design.md §3). */
 export interface DeviceItem {
   serial: string;
   /** Constant partition of the `bySerial` index. */

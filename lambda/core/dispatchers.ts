@@ -6,7 +6,7 @@ import {
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 
-/** The Cognito group of dispatchers (design.md §3); `custom:orgId` names their organisation. */
+/** The Cognito group of dispatchers (docs/design.md §3); `custom:orgId` names their organisation. */
 export const DISPATCHERS_GROUP = 'dispatchers';
 
 /**

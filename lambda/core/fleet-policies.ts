@@ -1,5 +1,5 @@
 /**
- * The device fleet's names, policies and provisioning template (design.md §4), defined once: the
+ * The device fleet's names, policies and provisioning template (docs/design.md §4), defined once: the
  * CDK deploys them, and the local cloud's IoT emulator can enforce the same documents.
  *
  * In IoT policies `*` is a wildcard and `+`/`#` are literal; `${iot:Connection.Thing.ThingName}`

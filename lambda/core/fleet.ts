@@ -16,7 +16,7 @@ import type { DeviceItem, PresenceRecord } from './devices';
 import { normalizeSerial } from './thing-names';
 
 /**
- * The device fleet's decisions (design.md §4, §5): who may provision, which channel a registered
+ * The device fleet's decisions (docs/design.md §4, §5): who may provision, which channel a registered
  * device gets, and how lifecycle events become online and last seen.
  */
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 
 /**
- * Invite link tokens (design.md §3): 256 random bits, base64url, carried in the link's fragment
+ * Invite link tokens (docs/design.md §3): 256 random bits, base64url, carried in the link's fragment
  * so they never reach a server log. Only their SHA-256 is stored, so a copy of the table cannot
  * open any link.
  */

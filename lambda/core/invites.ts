@@ -16,7 +16,7 @@ import { takeCreditUpdate, type Locale, type OrganisationItem } from './organisa
 import { updateEndingSessions } from './viewer-sessions';
 
 /**
- * Invites (design.md §3-4): one per SMS, with its own channel and a link that works for the
+ * Invites (docs/design.md §3-4): one per SMS, with its own channel and a link that works for the
  * organisation's invite lifetime. Every state change is one conditional write, so a revoked or
  * expired invite can never come back to life and two requests can never both win.
  */
@@ -100,7 +100,7 @@ export function checkPhoneNumber(
   return { e164: parsed.number, country, masked: maskPhoneNumber(parsed.number, parsed.countryCallingCode) };
 }
 
-/** Rate windows (design.md §4): each dispatcher, and each number across all organisations. */
+/** Rate windows (docs/design.md §4): each dispatcher, and each number across all organisations. */
 export const RATE_LIMITS = {
   dispatcher: { max: 20, windowSeconds: 600 },
   number: { max: 3, windowSeconds: 3600 },

@@ -1,5 +1,5 @@
 /**
- * The KVS signaling permissions of viewers and callers (design.md §4), defined once: the handlers
+ * The KVS signaling permissions of viewers and callers (docs/design.md §4), defined once: the handlers
  * pass the session policies to STS, the CDK builds the roles from the role policies, and the local
  * cloud's emulators enforce the same documents.
  *
@@ -59,7 +59,7 @@ export interface DeploymentScope {
 /**
  * The channels of this deployment, as an IAM resource pattern.
  *
- * A camera's channel is named after its thing (design.md §2), and thing names carry no deployment
+ * A camera's channel is named after its thing (docs/design.md §2), and thing names carry no deployment
  * marker today (`thingNameFor(serial)` is the serial; IoT thing names are per account and region
  * too). So this deployment's channels are the account's channels in its region: one deployment per
  * account and region for the camera fleet. What a session reaches is narrower still: the

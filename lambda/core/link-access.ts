@@ -6,7 +6,7 @@ import { bindOrCheckKey, findByTokenHash, inactiveProblem, isActive, type Invite
 
 /**
  * The credential of a caller route: the token names the invite, and the link proof shows the
- * request comes from the browser the link is bound to (design.md §4). The order of the checks
+ * request comes from the browser the link is bound to (docs/design.md §4). The order of the checks
  * keeps answers uninformative: a bad proof is refused before the token is even looked up.
  */
 export async function openLink(

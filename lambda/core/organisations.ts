@@ -10,7 +10,7 @@ const REGISTRY = 'organisations';
 export type Locale = 'en' | 'fr' | 'nl' | 'de' | 'es';
 export const LOCALES: readonly Locale[] = ['en', 'fr', 'nl', 'de', 'es'];
 
-/** An emergency centre (design.md §3): who it is, what it may send, and for how long links live. */
+/** An emergency centre (docs/design.md §3): who it is, what it may send, and for how long links live. */
 export interface OrganisationItem {
   orgId: string;
   name: string;

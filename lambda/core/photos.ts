@@ -11,7 +11,7 @@ import { randomIdPart } from './invite-tokens';
 import { blurredThumbnail } from './thumbnails';
 
 /**
- * Caller photos (design.md §3): the browser uploads straight to S3 with a presigned POST whose
+ * Caller photos (docs/design.md §3): the browser uploads straight to S3 with a presigned POST whose
  * policy fixes the key, the exact size, the type and the SHA-256 the caller declared, as the
  * checksum S3 itself computes over the bytes and refuses on mismatch. The API only records what
  * was promised. Dispatchers see a blurred preview made here; the full-size photo only through

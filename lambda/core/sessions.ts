@@ -22,7 +22,7 @@ import {
 import { explainInvalid } from './validation';
 import { newSessionItem, recordSession, type ViewerOrigin, type ViewerSessionItem } from './viewer-sessions';
 
-/** Viewer and caller credentials last 15 minutes (design.md §4), STS's shortest. */
+/** Viewer and caller credentials last 15 minutes (docs/design.md §4), STS's shortest. */
 export const SESSION_SECONDS = 900;
 
 /** Channel endpoints are stable per channel; a new channel has a new ARN, so nothing goes stale. */

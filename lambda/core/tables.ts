@@ -1,7 +1,7 @@
 import type { TableKey } from '../contract/types';
 
 /**
- * The DynamoDB tables (design.md §3). The CDK data construct and the local cloud both create them
+ * The DynamoDB tables (docs/design.md §3). The CDK data construct and the local cloud both create them
  * from these definitions, and every access goes by key or by one of these indexes.
  */
 export interface IndexDefinition {

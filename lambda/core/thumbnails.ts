@@ -3,7 +3,7 @@ import { PNG } from 'pngjs';
 import type { Photo } from '../contract/types';
 
 /**
- * The preview a dispatcher sees before choosing to reveal a caller's photo (design.md §4): made
+ * The preview a dispatcher sees before choosing to reveal a caller's photo (docs/design.md §4): made
  * here from the photo's bytes, so the page never holds the original until the audited reveal.
  * It is a few hundred pixels of colour, blurred, not the photo behind a CSS filter: there is no
  * detail left in it to un-blur. Pure JavaScript decoders (no native code), so it runs the same

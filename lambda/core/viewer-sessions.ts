@@ -8,7 +8,7 @@ import { isConditionFailure, ProblemError } from './errors';
 import type { Caller } from './http';
 
 /**
- * Viewing sessions (design.md §4): one record per minted viewer session, keyed by the channel's
+ * Viewing sessions (docs/design.md §4): one record per minted viewer session, keyed by the channel's
  * subject (`device#<serial>`, `invite#<id>`) and the session's client id. It says who minted it
  * and from where, carries the fingerprint the viewer published, and marks it ended. The sending
  * side accepts a viewer only with the fingerprint recorded here, so ending a session shuts the

@@ -18,7 +18,7 @@ export interface ClaimCertificateProperties {
 const CERTIFICATE_ID = /^[0-9a-f]{64}$/;
 
 /**
- * The fleet's claim certificate (design.md §1, journey 2). AWS IoT makes the key pair; the key
+ * The fleet's claim certificate (docs/design.md §1, journey 2). AWS IoT makes the key pair; the key
  * goes straight into Secrets Manager and never into CloudFormation, whose response carries ids
  * and endpoints only. The IoT endpoints a device needs come with it, since CloudFormation has
  * no attribute for them. Delete (and the old one after a rotation) deactivates, detaches and

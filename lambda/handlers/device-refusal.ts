@@ -12,7 +12,7 @@ export type RefusalEvent = Partial<FingerprintRefusal> & { thingName?: unknown }
 const CLIENT_ID = new RegExp(viewerClientIdSchema.pattern);
 
 /**
- * A camera refused a viewer's offer whose fingerprint no live session published (seed 002: a
+ * A camera refused a viewer's offer whose fingerprint no live session published (a
  * peer on the channel that is not on the page is an eavesdropper). Only the thing itself may
  * publish on its refusal topic (device policy), but the payload is the device's word, so it is
  * checked before it is recorded; anything malformed is logged and dropped.

@@ -10,7 +10,7 @@ export type { PreProvisioningHookEvent, PreProvisioningHookResult } from '../con
 /**
  * The fleet provisioning pre-provisioning hook: AWS IoT calls it on every RegisterThing and
  * provisions only on `allowProvisioning: true`, within 5 seconds. One read of the registry decides
- * (design.md §4); any failure denies. A refused certificate's id goes to the audit trail, so
+ * (docs/design.md §4); any failure denies. A refused certificate's id goes to the audit trail, so
  * `cdk destroy` can delete it (AWS IoT leaves it behind). The certificate's PEM is never logged.
  */
 export async function handler(event: PreProvisioningHookEvent): Promise<PreProvisioningHookResult> {

@@ -21,7 +21,7 @@ import {
 } from '../config';
 import { SightlineFunction } from './sightline-function';
 
-/** The group whose members may send invites (design.md §3). */
+/** The group whose members may send invites (docs/design.md §3). */
 export const DISPATCHERS_GROUP = 'dispatchers';
 /** The custom attribute naming a dispatcher's organisation; read as the claim `custom:orgId`. */
 export const ORG_ID_ATTRIBUTE = 'orgId';

@@ -31,7 +31,7 @@ export interface ClaimCertificateProps {
 const HANDLER_TIMEOUT = Duration.minutes(2);
 
 /**
- * The fleet's claim certificate (design.md §1, journey 2): made by AWS IoT through a custom
+ * The fleet's claim certificate (docs/design.md §1, journey 2): made by AWS IoT through a custom
  * resource whose function puts the certificate and its private key straight into a Secrets
  * Manager secret, so the key never passes through CloudFormation. The claim policy is attached
  * to it. The same resource reads the IoT endpoints devices need, for which CloudFormation has no

@@ -60,7 +60,7 @@ const TEARDOWN_TIMEOUT = Duration.minutes(14);
 const DEVICE_CREDENTIAL_SECONDS = 3600;
 
 /**
- * The camera fleet on AWS IoT (design.md §1 journeys 2-3, §4): provisioning by claim with a
+ * The camera fleet on AWS IoT (docs/design.md §1 journeys 2-3, §4): provisioning by claim with a
  * pre-provisioning hook that checks the registry, a device policy that confines each camera to
  * its own thing, KVS credentials through the credentials provider for its own channel only, and
  * topic rules that create a registered camera's channel and track whether it is online.

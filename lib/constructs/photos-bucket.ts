@@ -57,7 +57,7 @@ export function photosBucketOrigin(stage: string, region: string, account: strin
 }
 
 /**
- * Caller photos (design.md §3): private, encrypted, TLS only, access-logged, expired by retention
+ * Caller photos (docs/design.md §3): private, encrypted, TLS only, access-logged, expired by retention
  * class, and reachable from browsers only through presigned POST (caller) and GET (dispatcher)
  * made by the handlers.
  *

@@ -20,7 +20,7 @@ export interface ShowMeProps {
 }
 
 /**
- * The AWS resources of "show me" (issue 5) that are not the API's: the caller photos' bucket and
+ * The AWS resources of "show me" that are not the API's: the caller photos' bucket and
  * the invite SMS. Handlers reach them through their flags in lib/handler-resources.ts.
  */
 export class ShowMe extends Construct {

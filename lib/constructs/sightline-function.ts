@@ -236,7 +236,7 @@ export class SightlineFunction extends Construct {
   }
 
   /**
-   * Lets the handler mint KVS viewer sessions (design.md §4). It gets a viewer role of its own,
+   * Lets the handler mint KVS viewer sessions (docs/design.md §4). It gets a viewer role of its own,
    * which only this function's role may assume (with a source identity), whose permissions are the
    * four viewer actions on this deployment's channels (cameras' and invites'); every session
    * narrows that further to one channel with its session policy. The function may assume that role
@@ -262,7 +262,7 @@ export class SightlineFunction extends Construct {
   }
 
   /**
-   * Lets the handler mint KVS master sessions for callers (design.md §4): as `mintViewerSessions`,
+   * Lets the handler mint KVS master sessions for callers (docs/design.md §4): as `mintViewerSessions`,
    * with a caller role limited to the master's actions on invite channels (`channel/invite-*`),
    * so no caller credential can ever reach a camera's channel. Its ARN goes in `CALLER_ROLE_ARN`.
    */

@@ -57,7 +57,7 @@ export interface WebHostingProps {
   readonly extraConnectSrc?: string[];
 }
 
-/** The path prefix of the caller's ("show me") page: `<webUrl>/c/#<token>` (design.md §3). */
+/** The path prefix of the caller's ("show me") page: `<webUrl>/c/#<token>` (docs/design.md §3). */
 export const CITIZEN_PATH = '/c/*';
 
 /**

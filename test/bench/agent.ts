@@ -10,7 +10,7 @@ import { REPO_ROOT } from '../support/paths';
 import { startCloud, stopCloud } from '../support/start-cloud';
 
 /**
- * The device agent on the local cloud (design.md §7: RSS ≤ 60 MB, claim → streaming ≤ 3 s): the
+ * The device agent on the local cloud (docs/design.md §7: RSS ≤ 60 MB, claim → streaming ≤ 3 s): the
  * bundled agent, as a camera runs it, on a fresh registered serial per run with the simulated
  * engine. It reports the time from the claim connection to streaming (the engine's signaling
  * open), the whole start (process start → streaming), and the agent's resident memory once

@@ -10,7 +10,7 @@ import { streamingCaller } from '../support/streaming-caller';
 import { newCaller, newDispatcher, newOrg, openInvite } from '../support/invites';
 
 /**
- * DTLS fingerprint validation (design.md §4) against someone who holds valid signaling
+ * DTLS fingerprint validation (docs/design.md §4) against someone who holds valid signaling
  * credentials but is not the party the platform vouched for: the browser viewer must refuse it,
  * show nothing of its video, and the refusal must be audited.
  */

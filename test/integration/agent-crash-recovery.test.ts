@@ -26,7 +26,7 @@ import { allowViewer } from '../support/iot';
 import { REPO_ROOT, TEST_STATE_DIR } from '../support/paths';
 
 /**
- * Crash recovery of the device agent (design.md §5, §8): the bundled agent is killed with SIGKILL
+ * Crash recovery of the device agent (docs/design.md §5, §8): the bundled agent is killed with SIGKILL
  * (with its engine, as systemd kills the unit's cgroup) at random points while it provisions by
  * claim, then started again, once or twice, on a fresh registered serial each run. Every run must
  * end streaming, with the same device key throughout, one thing, and exactly one ACTIVE

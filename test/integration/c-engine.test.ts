@@ -30,7 +30,7 @@ import { TEST_STATE_DIR } from '../support/paths';
 
 /**
  * The camera media engine on the KVS WebRTC C SDK (device/engine/) against the local cloud's
- * AWS-shaped endpoints, without a browser: its viewer gate (design.md §4) as a Node viewer meets
+ * AWS-shaped endpoints, without a browser: its viewer gate (docs/design.md §4) as a Node viewer meets
  * it, how it stops and how it fails as the device agent reports it, and the SDK's own stock master
  * sample, unmodified, on the same endpoints. CI builds the engine first (`npm run build:engine`).
  */

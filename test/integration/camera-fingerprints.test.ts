@@ -22,7 +22,7 @@ import { allowViewer, eventually } from '../support/iot';
 import { TEST_STATE_DIR } from '../support/paths';
 
 /**
- * DTLS fingerprint validation on the camera (design.md §4): the real device agent with the
+ * DTLS fingerprint validation on the camera (docs/design.md §4): the real device agent with the
  * simulated engine answers a viewer only when the viewer's offer carries the fingerprint the
  * cloud wrote in `desired.viewers` for it, and reports its own connection's fingerprint in
  * `reported.fingerprints` before the answer goes out. A viewer with valid signaling credentials

@@ -15,7 +15,7 @@ import { newCaller, newDispatcher, newOrg, openInvite, type TestCaller } from '.
 import { expectProblem } from '../support/problems';
 
 /**
- * Viewing sessions through the gateway (design.md §4): minting records a session; its viewer
+ * Viewing sessions through the gateway (docs/design.md §4): minting records a session; its viewer
  * publishes a DTLS fingerprint; the sending side (camera shadow, caller's page) learns it; the
  * owner or dispatcher sees who is watching and ends a session, after which it can publish nothing.
  */

@@ -20,7 +20,7 @@ import {
 import { expectProblem } from '../support/problems';
 
 /**
- * The authorisation matrix (design.md §4): every live route of the route table, called by every
+ * The authorisation matrix (docs/design.md §4): every live route of the route table, called by every
  * persona that must be refused for its access kind, gets the right 401, 403, 404 or 410 as
  * problem+json and changes nothing in any table. The matrix is generated from `routes`, so a
  * route that goes live is covered the moment it does; the completeness checks at the end fail if

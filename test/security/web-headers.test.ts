@@ -2,7 +2,7 @@ import { httpRequest, outputs, type HttpAnswer } from '../support/cloud';
 import { synthSightline } from '../unit/cdk/synth';
 
 /**
- * Web hardening (design.md §4): the pages the local cloud serves carry a strict CSP (no inline
+ * Web hardening (docs/design.md §4): the pages the local cloud serves carry a strict CSP (no inline
  * or eval'd script, no framing), HSTS, no referrer, nosniff, and powerful features (camera,
  * microphone, location) granted to the caller's page alone; and CloudFront's response headers
  * policies in the synthesized template carry the same values for the same paths. Only

@@ -14,7 +14,7 @@ import { eventually } from './iot';
 
 /**
  * A camera's device agent run from source, and a Node viewer on its channel: what the tests of
- * the cameras' fingerprint checks (design.md §4) share, whichever engine the camera runs.
+ * the cameras' fingerprint checks (docs/design.md §4) share, whichever engine the camera runs.
  */
 
 /**

