@@ -85,6 +85,15 @@ export const iceServerSchema = {
   },
 } as const;
 
+/**
+ * A DTLS certificate fingerprint as SDP's `a=fingerprint` line carries it, algorithm and value:
+ * SHA-256 (what browsers and libwebrtc use), upper-case hex pairs (docs/design.md §4).
+ */
+export const fingerprintSchema = {
+  type: 'string',
+  pattern: '^sha-256 [0-9A-F]{2}(:[0-9A-F]{2}){31}$',
+} as const;
+
 export const sessionSchema = {
   type: 'object',
   additionalProperties: false,
@@ -103,7 +112,25 @@ export const sessionSchema = {
       properties: { wss: { type: 'string' }, https: { type: 'string' } },
     },
     iceServers: { type: 'array', items: iceServerSchema },
+    /**
+     * What the sending side published for this viewer when the session was minted (a camera's
+     * long-lived fingerprint, the caller's page's own): the answer is checked against it with no
+     * further request. Absent when it has published none yet.
+     */
+    peerFingerprint: fingerprintSchema,
   },
+} as const;
+
+/**
+ * A viewer asks for a session with the fingerprint of the DTLS certificate it will offer with
+ * (made ahead of the click): the cloud vouches for it to the sending side while minting, so the
+ * offer can go out the moment signaling opens (docs/design.md §4).
+ */
+export const createSessionRequestSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['fingerprint'],
+  properties: { fingerprint: fingerprintSchema },
 } as const;
 
 export const inviteStatusSchema = {
@@ -298,15 +325,6 @@ export const revealPhotoResponseSchema = {
   additionalProperties: false,
   required: ['url'],
   properties: { url: { type: 'string' } },
-} as const;
-
-/**
- * A DTLS certificate fingerprint as SDP's `a=fingerprint` line carries it, algorithm and value:
- * SHA-256 (what browsers and libwebrtc use), upper-case hex pairs (docs/design.md §4).
- */
-export const fingerprintSchema = {
-  type: 'string',
-  pattern: '^sha-256 [0-9A-F]{2}(:[0-9A-F]{2}){31}$',
 } as const;
 
 /** A viewer's client id, as minting makes it: `viewer-` and 128 random bits in base64url. */

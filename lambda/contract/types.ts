@@ -6,6 +6,7 @@ export type Device = FromSchema<typeof s.deviceSchema>;
 export type ListDevicesResponse = FromSchema<typeof s.listDevicesResponseSchema>;
 export type BindDeviceRequest = FromSchema<typeof s.bindDeviceRequestSchema>;
 export type Session = FromSchema<typeof s.sessionSchema>;
+export type CreateSessionRequest = FromSchema<typeof s.createSessionRequestSchema>;
 export type Invite = FromSchema<typeof s.inviteSchema>;
 export type InviteStatus = FromSchema<typeof s.inviteStatusSchema>;
 export type InviteDetail = FromSchema<typeof s.inviteDetailSchema>;

@@ -4,6 +4,8 @@ import type * as t from '../contract/types';
 /** The validated body type of each route that takes one. */
 interface Bodies {
   bindDevice: t.BindDeviceRequest;
+  createDeviceSession: t.CreateSessionRequest;
+  createInviteSession: t.CreateSessionRequest;
   createInvite: t.CreateInviteRequest;
   createCitizenSession: t.CitizenSessionRequest;
   createCitizenPhoto: t.CitizenPhotoRequest;

@@ -237,10 +237,17 @@ export async function mintSession(
 
 /**
  * Mints a viewer session on one channel, with a fresh client id, for a signed-in user, and records
- * it (who, from where) for fingerprint publishing and "who is watching".
+ * it (who, from where, with which fingerprint) for the sending side's check and "who is watching".
  */
 export async function mintViewerSession(
-  input: { channelArn: string; origin: ViewerOrigin; roleArn: string; subject: string },
+  input: {
+    channelArn: string;
+    origin: ViewerOrigin;
+    roleArn: string;
+    subject: string;
+    /** The viewer's DTLS fingerprint, recorded with the session from the start. */
+    fingerprint?: string;
+  },
   services: SessionServices,
   cache: EndpointCache = endpointCache,
 ): Promise<Session> {
@@ -260,7 +267,8 @@ export async function mintViewerSession(
         actor: input.origin.sub,
         detail: { channel: input.channelArn, role: 'VIEWER', clientId },
       },
-      record: (expiresAt) => newSessionItem(input.subject, clientId, input.origin, expiresAt, now),
+      record: (expiresAt) =>
+        newSessionItem(input.subject, clientId, input.origin, expiresAt, now, input.fingerprint),
       iceClientId: clientId,
       clientId,
       throttledMessage: 'Too many people are starting to watch right now; try again.',

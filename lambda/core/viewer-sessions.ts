@@ -68,10 +68,12 @@ export function newSessionItem(
   origin: ViewerOrigin,
   expiresAt: Date,
   now: Date,
+  fingerprint?: string,
 ): ViewerSessionItem {
   return {
     subject,
     clientId,
+    ...(fingerprint ? { fingerprint, fingerprintAt: now.toISOString() } : {}),
     sub: origin.sub,
     mintedBy: (origin.email ?? origin.sub).slice(0, 256),
     mintedAt: now.toISOString(),

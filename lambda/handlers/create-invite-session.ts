@@ -8,9 +8,14 @@ import { awsSessionServices, mintViewerSession } from '../core/sessions';
 const VIEWER_ROLE_ARN = requireEnv('VIEWER_ROLE_ARN');
 const services = awsSessionServices();
 
-/** POST /invites/{inviteId}/sessions: a dispatcher of its organisation watches the caller (VIEWER). */
+/**
+ * POST /invites/{inviteId}/sessions: a dispatcher of its organisation watches the caller (VIEWER).
+ * The session is recorded with the dispatcher's fingerprint, which the caller's page reads before
+ * it answers, and the answer carries the caller's page's own fingerprint once it has published
+ * one: the one request before the offer (docs/design.md §4).
+ */
 export const handler = httpHandler('createInviteSession', async (req) => {
-  const { params, caller } = req;
+  const { params, caller, body } = req;
   const item = await getOrgInvite(params.inviteId!, caller.orgId!);
   if (!isActive(item)) throw inactiveProblem(item);
   const session = await mintViewerSession(
@@ -19,9 +24,11 @@ export const handler = httpHandler('createInviteSession', async (req) => {
       origin: originOf(req),
       roleArn: VIEWER_ROLE_ARN,
       subject: `invite#${item.inviteId}`,
+      fingerprint: body.fingerprint,
     },
     services,
   );
   count(METRICS.sessionsMinted);
-  return { body: session };
+  const peerFingerprint = item.callerFingerprint;
+  return { body: { ...session, ...(peerFingerprint ? { peerFingerprint } : {}) } };
 });

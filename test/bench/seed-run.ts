@@ -42,26 +42,26 @@ export async function openSeedViewer(
 
   const watch = async () => {
     // Not timed: the seed's page fetched its credentials when it loaded. The camera answers only
-    // a viewer whose fingerprint was published for its session, which the seed never did: that
+    // a viewer whose fingerprint was vouched for with its session, which the seed never did: that
     // is done here too, outside the clock.
     await page.evaluate(`(async () => {
       const tokenKey = Object.keys(localStorage).find((k) => k.endsWith('.idToken'));
       const headers = { Authorization: localStorage.getItem(tokenKey) };
       const api = ${JSON.stringify(outputs.apiUrl)};
       const path = '/devices/' + encodeURIComponent(${JSON.stringify(serial)}) + '/sessions';
-      const session = await (await fetch(api + path, { method: 'POST', headers })).json();
       const certificate = await RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' });
       const probe = new RTCPeerConnection({ certificates: [certificate] });
       probe.createDataChannel('fingerprint');
       const offer = await probe.createOffer();
       probe.close();
       const fingerprint = 'sha-256 ' + /a=fingerprint:sha-256 (\\S+)/.exec(offer.sdp)[1].toUpperCase();
-      const published = await fetch(api + path + '/' + session.clientId + '/fingerprint', {
-        method: 'PUT',
+      const minted = await fetch(api + path, {
+        method: 'POST',
         headers: { ...headers, 'Content-Type': 'application/json' },
         body: JSON.stringify({ fingerprint }),
       });
-      if (!published.ok) throw new Error('publishing the fingerprint failed: ' + published.status);
+      if (!minted.ok) throw new Error('minting the session failed: ' + minted.status);
+      const session = await minted.json();
       globalThis.seedInput = {
         clientId: session.clientId,
         certificate,

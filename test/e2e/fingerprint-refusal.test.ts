@@ -5,7 +5,7 @@ import { startSimulatedCamera, type SimulatedCamera } from '../../device/engines
 import type { Session } from '../../lambda/contract/types';
 import { chromiumForSuite, phonePage, signIn } from '../support/browser';
 import { closeSignaling, installTrustingWebSocket, openSignaling } from '../support/aws';
-import { api, outputs } from '../support/cloud';
+import { api, outputs, mintBody } from '../support/cloud';
 import { streamingCaller } from '../support/streaming-caller';
 import { newCaller, newDispatcher, newOrg, openInvite } from '../support/invites';
 
@@ -111,6 +111,7 @@ describe('DTLS fingerprint validation in Chromium', () => {
     // Valid VIEWER credentials for the invite's channel (a dispatcher's session), used by
     // someone who never publishes their fingerprint: they offer straight away.
     const minted = await api('createInviteSession', {
+      body: mintBody(),
       token: dispatcher.idToken,
       params: { inviteId: invite.inviteId },
     });

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { sessionSchema } from '../../lambda/contract/schemas';
 import { explainInvalid } from '../../lambda/core/validation';
 import { ADMIN, closeSignaling, installTrustingWebSocket, openSignaling, sdkConfig } from '../support/aws';
-import { agent, api, newDevice, newUser, outputs } from '../support/cloud';
+import { agent, api, newDevice, newUser, outputs, mintBody } from '../support/cloud';
 import { expectProblem } from '../support/problems';
 
 /** One call to watch: POST /devices/{id}/sessions through the gateway, the handler and the emulators. */
@@ -36,10 +36,12 @@ describe('viewer sessions', () => {
     const other = await newUser();
     const device = await provisionedDevice(owner.idToken);
     const theirs = await api('createDeviceSession', {
+      body: mintBody(),
       token: other.idToken,
       params: { deviceId: device.serial },
     });
     const unknown = await api('createDeviceSession', {
+      body: mintBody(),
       token: other.idToken,
       params: { deviceId: 'NO-SUCH-DEVICE' },
     });
@@ -51,7 +53,11 @@ describe('viewer sessions', () => {
     const device = await newDevice();
     await api('bindDevice', { token: owner.idToken, body: device });
     expectProblem(
-      await api('createDeviceSession', { token: owner.idToken, params: { deviceId: device.serial } }),
+      await api('createDeviceSession', {
+        body: mintBody(),
+        token: owner.idToken,
+        params: { deviceId: device.serial },
+      }),
       409,
       'DEVICE_NOT_PROVISIONED',
     );
@@ -63,6 +69,7 @@ describe('viewer sessions', () => {
     const other = await provisionedDevice((await newUser()).idToken);
 
     const answer = await api('createDeviceSession', {
+      body: mintBody(),
       token: owner.idToken,
       params: { deviceId: mine.serial },
     });
@@ -105,8 +112,13 @@ describe('viewer sessions', () => {
     const owner = await newUser();
     const device = await provisionedDevice(owner.idToken);
     expect(
-      (await api('createDeviceSession', { token: owner.idToken, params: { deviceId: device.serial } }))
-        .status,
+      (
+        await api('createDeviceSession', {
+          body: mintBody(),
+          token: owner.idToken,
+          params: { deviceId: device.serial },
+        })
+      ).status,
     ).toBe(201);
     const { ddb } = await import('../../lambda/core/clients');
     const audit = await ddb.send(

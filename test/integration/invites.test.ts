@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { inviteSchema, listInvitesResponseSchema, sessionSchema } from '../../lambda/contract/schemas';
 import { explainInvalid } from '../../lambda/core/validation';
 import { ADMIN, closeSignaling, installTrustingWebSocket, openSignaling, sdkConfig } from '../support/aws';
-import { agent, api, httpRequest, outputs } from '../support/cloud';
+import { agent, api, httpRequest, outputs, mintBody } from '../support/cloud';
 import {
   linkFromOutbox,
   newCaller,
@@ -133,6 +133,7 @@ describe('invites', () => {
     expect(lifetime).toBeLessThanOrEqual(15 * 60_000);
 
     const viewer = await api('createInviteSession', {
+      body: mintBody(),
       token: dispatcher.idToken,
       params: { inviteId: invite.inviteId },
     });
@@ -195,7 +196,11 @@ describe('invites', () => {
       admin.send(new DescribeSignalingChannelCommand({ ChannelName: `invite-${invite.inviteId}` })),
     ).rejects.toMatchObject({ name: 'ResourceNotFoundException' });
     expectProblem(
-      await api('createInviteSession', { token: dispatcher.idToken, params: { inviteId: invite.inviteId } }),
+      await api('createInviteSession', {
+        body: mintBody(),
+        token: dispatcher.idToken,
+        params: { inviteId: invite.inviteId },
+      }),
       410,
       'INVITE_REVOKED',
     );

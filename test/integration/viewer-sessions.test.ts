@@ -10,7 +10,7 @@ import { viewersResponseSchema } from '../../lambda/contract/schemas';
 import { ddb } from '../../lambda/core/clients';
 import { explainInvalid } from '../../lambda/core/validation';
 import { ADMIN, sdkConfig } from '../support/aws';
-import { agent, api, newDevice, newUser, outputs, type TestUser } from '../support/cloud';
+import { agent, api, newDevice, newUser, outputs, type TestUser, mintBody } from '../support/cloud';
 import { newCaller, newDispatcher, newOrg, openInvite, type TestCaller } from '../support/invites';
 import { expectProblem } from '../support/problems';
 
@@ -66,7 +66,11 @@ describe('a camera viewer', () => {
   });
 
   const mint = async () => {
-    const minted = await api('createDeviceSession', { token: owner.idToken, params: { deviceId: serial } });
+    const minted = await api('createDeviceSession', {
+      body: mintBody(),
+      token: owner.idToken,
+      params: { deviceId: serial },
+    });
     expect(minted.status).toBe(201);
     return (minted.json() as { clientId: string }).clientId;
   };
@@ -76,6 +80,46 @@ describe('a camera viewer', () => {
       params: { deviceId: serial, clientId },
       body,
     });
+
+  test('minting vouches for the viewer in the camera shadow before it answers, and answers with the camera fingerprint', async () => {
+    // A camera with a long-lived certificate reports its one fingerprint once.
+    await iotData.send(
+      new UpdateThingShadowCommand({
+        thingName: serial,
+        payload: Buffer.from(JSON.stringify({ state: { reported: { fingerprint: fp(9) } } })),
+      }),
+    );
+    const minted = await api('createDeviceSession', {
+      body: { fingerprint: fp(8) },
+      token: owner.idToken,
+      params: { deviceId: serial },
+    });
+    expect(minted.status).toBe(201);
+    const session = minted.json() as {
+      clientId: string;
+      peerFingerprint?: string;
+      credentials: { expiration: string };
+    };
+    // The one request before the offer: the camera knows this viewer by the time it answers.
+    expect(session.peerFingerprint).toBe(fp(9));
+    expect((await desiredViewers(serial))[session.clientId]).toEqual({
+      fingerprint: fp(8),
+      expiresAt: Date.parse(session.credentials.expiration),
+    });
+    // "Who is watching" counts the session as fingerprinted from the start.
+    const listed = (
+      await api('listDeviceViewers', { token: owner.idToken, params: { deviceId: serial } })
+    ).json() as { sessions: { clientId: string; fingerprinted: boolean }[] };
+    expect(listed.sessions.find((s) => s.clientId === session.clientId)).toMatchObject({
+      fingerprinted: true,
+    });
+    await iotData.send(
+      new UpdateThingShadowCommand({
+        thingName: serial,
+        payload: Buffer.from(JSON.stringify({ state: { reported: { fingerprint: null } } })),
+      }),
+    );
+  });
 
   test('publishing writes the fingerprint to the camera shadow before it answers, and ending removes it', async () => {
     const clientId = await mint();
@@ -192,7 +236,11 @@ describe('a dispatcher viewer and the caller', () => {
   });
 
   const mint = async (who: TestUser) => {
-    const minted = await api('createInviteSession', { token: who.idToken, params: { inviteId } });
+    const minted = await api('createInviteSession', {
+      body: mintBody(),
+      token: who.idToken,
+      params: { inviteId },
+    });
     expect(minted.status).toBe(201);
     return (minted.json() as { clientId: string }).clientId;
   };

@@ -3,7 +3,16 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { signLinkRequest } from '../../lambda/contract/link-proof';
 import { liveRoutes, type Access, type OperationId, type RouteSpec } from '../../lambda/contract/routes';
-import { api, cognito, newDevice, newUser, outputs, type HttpAnswer, type TestUser } from '../support/cloud';
+import {
+  api,
+  cognito,
+  newDevice,
+  newUser,
+  outputs,
+  type HttpAnswer,
+  type TestUser,
+  mintBody,
+} from '../support/cloud';
 import { createRng } from '../support/fuzz/prng';
 import { exampleFor, type Schema } from '../support/fuzz/schema-values';
 import { snapshot, snapshotSize } from '../support/fuzz/state';
@@ -331,6 +340,7 @@ beforeAll(async () => {
   // A viewing session of invite X, for the session routes: another owner or organisation must not
   // reach it even by its real client id.
   const minted = await api('createInviteSession', {
+    body: mintBody(),
     token: dispatcherA.idToken,
     params: { inviteId: x.invite.inviteId },
   });

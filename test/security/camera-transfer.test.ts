@@ -22,6 +22,7 @@ import {
   newUser,
   outputs,
   type TestUser,
+  mintBody,
 } from '../support/cloud';
 import { eventually } from '../support/iot';
 import { TEST_STATE_DIR } from '../support/paths';
@@ -75,6 +76,7 @@ afterAll(async () => {
 /** The owner's viewer: a minted session, its fingerprint published, its offer answered, connected. */
 async function watch(owner: TestUser) {
   const minted = await api('createDeviceSession', {
+    body: mintBody(),
     token: owner.idToken,
     params: { deviceId: device.serial },
   });

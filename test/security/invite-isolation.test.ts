@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { api, newUser } from '../support/cloud';
+import { api, newUser, mintBody } from '../support/cloud';
 import {
   newCaller,
   newDispatcher,
@@ -35,7 +35,11 @@ describe('invite isolation and limits', () => {
     const unknown = { inviteId: 'inv_AAAAAAAAAAAAAAAAAAAAAA' };
     for (const p of [params, unknown]) {
       expectProblem(await api('getInvite', { token: b.idToken, params: p }), 404, 'NOT_FOUND');
-      expectProblem(await api('createInviteSession', { token: b.idToken, params: p }), 404, 'NOT_FOUND');
+      expectProblem(
+        await api('createInviteSession', { body: mintBody(), token: b.idToken, params: p }),
+        404,
+        'NOT_FOUND',
+      );
       expectProblem(await api('revokeInvite', { token: b.idToken, params: p }), 404, 'NOT_FOUND');
       expectProblem(
         await api('revealPhoto', { token: b.idToken, params: { ...p, photoId: photo.photoId } }),

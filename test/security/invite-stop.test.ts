@@ -1,7 +1,7 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { ViewersResponse } from '../../lambda/contract/types';
 import { ddb } from '../../lambda/core/clients';
-import { api, outputs, type TestUser } from '../support/cloud';
+import { api, outputs, type TestUser, mintBody } from '../support/cloud';
 import { newCaller, newDispatcher, newOrg, openInvite, type TestCaller } from '../support/invites';
 
 /**
@@ -30,7 +30,11 @@ async function watchedInvite(): Promise<Opened> {
   const inviteId = opened.invite.inviteId;
   const caller = await newCaller();
   expect((await caller.call('getCitizenInvite', opened.token)).status).toBe(200);
-  const minted = await api('createInviteSession', { token: dispatcher.idToken, params: { inviteId } });
+  const minted = await api('createInviteSession', {
+    body: mintBody(),
+    token: dispatcher.idToken,
+    params: { inviteId },
+  });
   expect(minted.status).toBe(201);
   const { clientId } = minted.json() as { clientId: string };
   const published = await api('publishInviteSessionFingerprint', {

@@ -12,6 +12,7 @@ import type {
   CitizenPhotoResponse,
   CitizenSessionRequest,
   CreateInviteRequest,
+  CreateSessionRequest,
   Device,
   Invite,
   InviteDetail,
@@ -37,7 +38,7 @@ export interface Operations {
   listDevices: { body: never; result: ListDevicesResponse };
   bindDevice: { body: BindDeviceRequest; result: Device };
   unbindDevice: { body: never; result: undefined };
-  createDeviceSession: { body: never; result: Session };
+  createDeviceSession: { body: CreateSessionRequest; result: Session };
   publishDeviceSessionFingerprint: { body: PublishFingerprintRequest; result: PublishFingerprintResponse };
   endDeviceSession: { body: never; result: undefined };
   listDeviceViewers: { body: never; result: ViewersResponse };
@@ -45,7 +46,7 @@ export interface Operations {
   listInvites: { body: never; result: ListInvitesResponse };
   getInvite: { body: never; result: InviteDetail };
   revokeInvite: { body: never; result: undefined };
-  createInviteSession: { body: never; result: Session };
+  createInviteSession: { body: CreateSessionRequest; result: Session };
   publishInviteSessionFingerprint: { body: PublishFingerprintRequest; result: PublishFingerprintResponse };
   endInviteSession: { body: never; result: undefined };
   listInviteViewers: { body: never; result: ViewersResponse };

@@ -2,6 +2,7 @@ import { useCallback, useId, useState } from 'react';
 import type { InviteStatus, PublishFingerprintRequest } from '../../../lambda/contract/types';
 import { ApiError, call, noticingSignOut } from '../api';
 import { LiveProblem } from '../live/live-problem';
+import { warmOnIntent } from '../live/certificate';
 import { LiveStatsList } from '../live/live-stats-list';
 import { useLiveConnection } from '../live/use-live-connection';
 import type { LiveState } from '../live/viewer-connection';
@@ -38,14 +39,17 @@ export function InviteLive({
   // The caller is usually on the phone as well: their stream's sound is off until asked for.
   const [sound, setSound] = useState(false);
   const ended = status === 'ended' || status === 'revoked' || status === 'expired';
-  const mintSession = useCallback(async () => {
-    try {
-      return await call('createInviteSession', { params: { inviteId } });
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'UNAUTHORIZED') onUnauthorized();
-      throw new Error(dispatcherProblem(err), { cause: err });
-    }
-  }, [inviteId, onUnauthorized]);
+  const mintSession = useCallback(
+    async (fingerprint: string) => {
+      try {
+        return await call('createInviteSession', { params: { inviteId }, body: { fingerprint } });
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'UNAUTHORIZED') onUnauthorized();
+        throw new Error(dispatcherProblem(err), { cause: err });
+      }
+    },
+    [inviteId, onUnauthorized],
+  );
   const publishFingerprint = useCallback(
     (clientId: string, body: PublishFingerprintRequest) =>
       noticingSignOut(
@@ -58,7 +62,7 @@ export function InviteLive({
     (clientId: string) => call('endInviteSession', { params: { inviteId, clientId } }),
     [inviteId],
   );
-  const { video, state, stats } = useLiveConnection({
+  const { video, state, stats, timeline } = useLiveConnection({
     mintSession,
     publishFingerprint,
     endSession,
@@ -114,7 +118,13 @@ export function InviteLive({
             Stop watching
           </button>
         ) : (
-          <button type="button" className="primary" onClick={() => setWatching(true)} data-testid="watch">
+          <button
+            type="button"
+            className="primary"
+            onClick={() => setWatching(true)}
+            {...warmOnIntent}
+            data-testid="watch"
+          >
             Watch live
           </button>
         )}
@@ -126,7 +136,14 @@ export function InviteLive({
       {watching && !ended ? (
         <div className="live-frame">
           <video ref={video} autoPlay playsInline muted={!sound} data-testid="invite-live-video" />
-          {state.kind === 'live' ? <LiveStatsList stats={stats} pathTestId="invite-live-path" /> : null}
+          {state.kind === 'live' ? (
+            <LiveStatsList
+              stats={stats}
+              pathTestId="invite-live-path"
+              timeline={timeline}
+              timelineTestId="invite-live-timeline"
+            />
+          ) : null}
         </div>
       ) : null}
       {ended ? <p className="muted">This invite has ended; there is no live video.</p> : null}

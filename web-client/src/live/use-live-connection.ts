@@ -1,11 +1,16 @@
 import { useEffect, useRef, useState } from 'react';
 import { readStats, type LiveStats } from './live-stats';
-import { LiveConnection, type LiveConnectionOptions, type LiveState } from './viewer-connection';
+import {
+  LiveConnection,
+  type LiveConnectionOptions,
+  type LiveState,
+  type Timeline,
+} from './viewer-connection';
 
 /**
  * Watches a channel as VIEWER while `enabled`: the connection's state, the stream put on the
- * returned video element (once the sending side's fingerprint is verified), and its stats read
- * once a second. Turning it off, a new `mintSession`, `publishFingerprint` or `endSession`, or a
+ * returned video element (once the sending side's fingerprint is verified), its stats read once a
+ * second, and the timeline of the current attempt (mint to first frame). Turning it off, a new `mintSession`, `publishFingerprint` or `endSession`, or a
  * relay change closes the peer connection and the signaling channel and ends the session; keep the
  * functions stable (useCallback) so a render alone does not reconnect.
  */
@@ -18,7 +23,7 @@ export function useLiveConnection({
   maxRetries,
   answerTimeoutMs,
   endedClientId,
-}: Omit<LiveConnectionOptions, 'onState' | 'onStream'> & {
+}: Omit<LiveConnectionOptions, 'onState' | 'onStream' | 'onTimeline'> & {
   enabled?: boolean;
   /** A session just ended from this page (who is watching): if it is this view's, it stops. */
   endedClientId?: string;
@@ -27,6 +32,7 @@ export function useLiveConnection({
   const current = useRef<LiveConnection | undefined>(undefined);
   const [state, setState] = useState<LiveState>({ kind: 'connecting' });
   const [stats, setStats] = useState<LiveStats>({});
+  const [timeline, setTimeline] = useState<Timeline>({});
 
   useEffect(() => {
     if (!enabled) return;
@@ -35,8 +41,17 @@ export function useLiveConnection({
       publishFingerprint,
       ...(endSession ? { endSession } : {}),
       onState: setState,
+      onTimeline: setTimeline,
       onStream: (stream) => {
-        if (video.current && video.current.srcObject !== stream) video.current.srcObject = stream;
+        const element = video.current;
+        if (!element || element.srcObject === stream) return;
+        element.srcObject = stream;
+        // The first frame on screen ends the timeline; browsers without frame callbacks say when
+        // the first frame's data is there.
+        const framed = element as Partial<Pick<HTMLVideoElement, 'requestVideoFrameCallback'>>;
+        if (framed.requestVideoFrameCallback)
+          element.requestVideoFrameCallback(() => connection.firstFrame());
+        else element.addEventListener('loadeddata', () => connection.firstFrame(), { once: true });
       },
       relayOnly,
       maxRetries,
@@ -66,5 +81,5 @@ export function useLiveConnection({
     if (endedClientId) current.current?.sessionEnded(endedClientId);
   }, [endedClientId]);
 
-  return { video, state, stats };
+  return { video, state, stats, timeline };
 }

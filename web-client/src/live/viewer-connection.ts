@@ -6,6 +6,7 @@ import type {
   Session,
 } from '../../../lambda/contract/types';
 import { ApiError } from '../api';
+import { viewerCertificate } from './certificate';
 
 /** What the person sees of a live view's connection. */
 export type LiveState =
@@ -18,15 +19,26 @@ export type LiveState =
   /** The session was ended (by its owner or a dispatcher): no retry. */
   | { kind: 'ended' };
 
+/** The steps of one attempt to connect, as the stats overlay and the bench show them. */
+export const TIMELINE_STEPS = ['mint', 'signaling', 'offer', 'answer', 'ice', 'dtls', 'frame'] as const;
+export type TimelineStep = (typeof TIMELINE_STEPS)[number];
+/** Milliseconds from the start of the attempt (the click, for the first) to each step reached. */
+export type Timeline = Partial<Record<TimelineStep, number>>;
+
 export interface LiveConnectionOptions {
-  /** One API call: everything a viewer needs (credentials, channel, endpoints, ICE servers). */
-  mintSession: () => Promise<Session>;
+  /**
+   * The one API call before the offer: everything a viewer needs (credentials, channel,
+   * endpoints, ICE servers, the sending side's fingerprint), given this page's fingerprint.
+   */
+  mintSession: (fingerprint: string) => Promise<Session>;
   onState: (state: LiveState) => void;
+  /** Each step of the current attempt as it is reached. */
+  onTimeline?: (timeline: Timeline) => void;
   /** Called only once the sending side's DTLS fingerprint is verified. */
   onStream: (stream: MediaStream) => void;
   /**
-   * Publishes this side's fingerprint for the session with this client id and reports what the
-   * master answered with (fingerprints.ts): the device's or the invite's fingerprint route.
+   * Publishes this side's fingerprint for the session with this client id again and reports what
+   * the master answered with (fingerprints.ts): the device's or the invite's fingerprint route.
    */
   publishFingerprint: (
     clientId: string,
@@ -50,6 +62,15 @@ export interface LiveConnectionOptions {
 }
 
 const MAX_RETRIES = 5;
+/**
+ * This side's relay candidates go out this long after the offer, unless relay only is on. The C
+ * SDK keeps the first pair both nominated and checked, and a browser nominates every pair it
+ * checks until one works, so a relay pair the camera can check at once (towards this side's relay
+ * candidate) may win over the direct one by a hair and carry the call through the TURN server.
+ * Held back, the camera meets this side's relay only through this side's own checks, which come
+ * after the direct ones; where nothing direct works, the relay is a moment later.
+ */
+const RELAY_CANDIDATE_DELAY_MS = 400;
 /** A live picture with no new frame for this long has frozen: say so and connect again. */
 const STALL_MS = 3000;
 
@@ -70,7 +91,7 @@ export function isSessionEnded(err: unknown): boolean {
 
 const wait = (ms: number) => new Promise((resolve) => window.setTimeout(resolve, ms));
 
-/** What this side published for one offer, and what the master published for this viewer then. */
+/** What this side vouched for with its session, and what the master published for it then. */
 interface Published {
   fingerprint: string;
   peerFingerprint?: string;
@@ -81,22 +102,28 @@ interface Published {
  * SignalingClient as VIEWER and an RTCPeerConnection. It reconnects with backoff when signaling or
  * the peer connection drops, and renews its credentials before they expire.
  *
- * DTLS fingerprints (fingerprints.ts): each minted session has one certificate; its fingerprint is
- * published before the offer goes out, and the answer's fingerprint must be the one the sending
- * side published for this viewer. Until it is, the picture is neither shown nor called live; when
- * it is not, the connection is dropped for good: whoever answered holds signaling credentials but
- * is not the camera or caller the platform vouched for.
+ * DTLS fingerprints (fingerprints.ts): the page has one certificate (certificate.ts), made ahead
+ * of the click; its fingerprint goes with the mint, so the sending side knows this viewer before
+ * the offer goes out, the moment signaling opens. The answer's fingerprint must be the one the
+ * sending side published for this viewer. Until it is, the picture is neither shown nor called
+ * live; when it is not, the connection is dropped for good: whoever answered holds signaling
+ * credentials but is not the camera or caller the platform vouched for.
  */
 export class LiveConnection {
   private signaling?: SignalingClient;
   private pc?: RTCPeerConnection;
   private session?: Session;
+  /** The fingerprint the current session vouches for. */
+  private sessionFingerprint?: string;
+  /** Whether the current session's mint vouched for it and no attempt has used it yet. */
+  private freshlyVouched = false;
   private stallTimer?: number;
-  /** One DTLS certificate per minted session, so its fingerprint stays the published one. */
-  private readonly certificates = new WeakMap<Session, Promise<RTCCertificate>>();
+  private timeline: Timeline = {};
+  private attemptStarted = 0;
   private renewTimer?: number;
   private retryTimer?: number;
   private answerTimer?: number;
+  private relayTimer?: number;
   private attempt = 0;
   private closed = false;
 
@@ -135,40 +162,59 @@ export class LiveConnection {
     return this.options.maxRetries ?? MAX_RETRIES;
   }
 
+  /** The first frame of this attempt was rendered (the page sees it; the connection does not). */
+  firstFrame(): void {
+    if (this.pc && this.timeline.frame === undefined) this.mark('frame');
+  }
+
+  private mark(step: TimelineStep): void {
+    if (this.timeline[step] !== undefined) return;
+    this.timeline = { ...this.timeline, [step]: Math.round(performance.now() - this.attemptStarted) };
+    this.options.onTimeline?.(this.timeline);
+  }
+
   private async connect(): Promise<void> {
+    this.attemptStarted = performance.now();
+    this.timeline = {};
+    this.options.onTimeline?.(this.timeline);
     try {
-      const session = await this.freshSession();
+      const { certificate, fingerprint } = await viewerCertificate();
+      const session = await this.freshSession(fingerprint);
       const { clientId } = session;
       if (!clientId) throw new Error('The session names no viewer.');
-      const certificate = await this.certificateFor(session);
+      let peerFingerprint = session.peerFingerprint;
+      if (!this.freshlyVouched || this.sessionFingerprint !== fingerprint) {
+        // A reconnect on a session already used: vouch again (the certificate may have been
+        // renewed meanwhile), which also finds out whether the session was ended elsewhere.
+        peerFingerprint = (await this.options.publishFingerprint(clientId, { fingerprint })).peerFingerprint;
+        this.sessionFingerprint = fingerprint;
+      }
+      this.freshlyVouched = false;
+      this.mark('mint');
       if (this.closed) return;
-      this.open(session, clientId, certificate);
+      this.open(session, clientId, certificate, {
+        fingerprint,
+        ...(peerFingerprint ? { peerFingerprint } : {}),
+      });
     } catch (err) {
-      this.retry(err instanceof Error ? err.message : String(err));
+      if (isSessionEnded(err)) this.stop({ kind: 'ended' });
+      else this.retry(err instanceof Error ? err.message : String(err));
     }
   }
 
   /** Reuses the current session while its credentials have a minute left; else mints anew. */
-  private async freshSession(): Promise<Session> {
+  private async freshSession(fingerprint: string): Promise<Session> {
     const expires = this.session ? Date.parse(this.session.credentials.expiration) : 0;
-    if (!this.session || expires - Date.now() < RENEW_BEFORE_MS) {
-      this.session = await this.options.mintSession();
-      this.scheduleRenewal(this.session);
-    }
-    return this.session;
+    if (!this.session || expires - Date.now() < RENEW_BEFORE_MS)
+      this.adopt(await this.options.mintSession(fingerprint), fingerprint);
+    return this.session!;
   }
 
-  private certificateFor(session: Session): Promise<RTCCertificate> {
-    let certificate = this.certificates.get(session);
-    if (!certificate) {
-      const params: EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' };
-      certificate = RTCPeerConnection.generateCertificate(params).catch((err: unknown) => {
-        this.certificates.delete(session);
-        throw err;
-      });
-      this.certificates.set(session, certificate);
-    }
-    return certificate;
+  private adopt(session: Session, fingerprint: string): void {
+    this.session = session;
+    this.sessionFingerprint = fingerprint;
+    this.freshlyVouched = true;
+    this.scheduleRenewal(session);
   }
 
   /**
@@ -182,12 +228,11 @@ export class LiveConnection {
     this.renewTimer = window.setTimeout(
       () => {
         if (this.closed) return;
-        this.options
-          .mintSession()
-          .then((next) => {
+        viewerCertificate()
+          .then(async ({ fingerprint }) => {
+            const next = await this.options.mintSession(fingerprint);
             if (this.closed) return;
-            this.session = next;
-            this.scheduleRenewal(next);
+            this.adopt(next, fingerprint);
             if (this.pc) void this.connect();
           })
           .catch(() => undefined); // The next reconnect mints again.
@@ -196,7 +241,7 @@ export class LiveConnection {
     );
   }
 
-  private open(session: Session, clientId: string, certificate: RTCCertificate): void {
+  private open(session: Session, clientId: string, certificate: RTCCertificate, vouched: Published): void {
     this.teardown();
     if (this.options.relayOnly && !offersRelay(session)) {
       // Without a TURN server, relay-only ICE has no candidate at all: say so instead of retrying.
@@ -219,6 +264,7 @@ export class LiveConnection {
     });
     this.pc = pc;
     this.signaling = signaling;
+    /** Set once the offer is sent: what this side vouched for, and the master's fingerprint. */
     let published: Published | undefined;
     let answered = false;
     let verified = false;
@@ -240,17 +286,31 @@ export class LiveConnection {
       stream = event.streams[0] ?? new MediaStream([event.track]);
       showIfVerified();
     };
-    // Candidates wait for the offer, which waits for the fingerprint to be published.
+    // Candidates wait for the offer, which waits for signaling to open; relay ones wait longer.
     const pending: RTCIceCandidate[] = [];
+    const relayed: RTCIceCandidate[] = [];
+    let relayDue = false;
+    const holdsBack = (c: RTCIceCandidate) => !this.options.relayOnly && c.type === 'relay' && !relayDue;
     pc.onicecandidate = ({ candidate }) => {
       if (!candidate) return;
-      if (published) signaling.sendIceCandidate(candidate);
+      if (holdsBack(candidate)) relayed.push(candidate);
+      else if (published) signaling.sendIceCandidate(candidate);
       else pending.push(candidate);
+    };
+    const sendRelayed = () => {
+      relayDue = true;
+      if (pc === this.pc) for (const candidate of relayed.splice(0)) signaling.sendIceCandidate(candidate);
+    };
+    pc.oniceconnectionstatechange = () => {
+      if (pc !== this.pc) return;
+      if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') this.mark('ice');
     };
     pc.onconnectionstatechange = () => {
       if (pc !== this.pc) return;
-      if (pc.connectionState === 'connected') showIfVerified();
-      else if (pc.connectionState === 'failed') this.retry('The video connection failed.');
+      if (pc.connectionState === 'connected') {
+        this.mark('dtls');
+        showIfVerified();
+      } else if (pc.connectionState === 'failed') this.retry('The video connection failed.');
       else if (pc.connectionState === 'disconnected' && published) {
         // The sending side drops a viewer whose session was ended: ask, rather than wait for
         // the connection to fail. Publishing the same fingerprint again changes nothing.
@@ -261,19 +321,19 @@ export class LiveConnection {
           });
       }
     };
-    // The offer, and its fingerprint published, while signaling connects: the offer goes out only
-    // once both are done, so the sending side can always check it.
-    const publishing = (async () => {
+    // The offer is made while signaling connects, and goes out the moment it opens: the session's
+    // mint already vouched for this page's fingerprint, which the offer must carry.
+    const offering = (async () => {
       await pc.setLocalDescription(await pc.createOffer());
       const offer = pc.localDescription;
-      const fingerprint = offer ? fingerprintOf(offer.sdp) : null;
-      if (!offer || !fingerprint) throw new Error('This browser gave the video connection no fingerprint.');
-      const answer = await this.options.publishFingerprint(clientId, { fingerprint });
-      return { offer, fingerprint, answer };
+      if (!offer || fingerprintOf(offer.sdp) !== vouched.fingerprint)
+        throw new Error('This browser offered with another certificate than the one vouched for.');
+      return offer;
     })();
     // Failures are handled when signaling opens; until then, nothing is unhandled.
-    publishing.catch(() => undefined);
+    offering.catch(() => undefined);
     signaling.on('open', () => {
+      this.mark('signaling');
       const timeout = this.options.answerTimeoutMs;
       if (timeout) {
         window.clearTimeout(this.answerTimer);
@@ -283,11 +343,13 @@ export class LiveConnection {
         }, timeout);
       }
       void (async () => {
-        const { offer, fingerprint, answer } = await publishing;
+        const offer = await offering;
         if (pc !== this.pc) return;
-        published = { fingerprint, peerFingerprint: answer.peerFingerprint };
+        published = vouched;
         signaling.sendSdpOffer(offer);
+        this.mark('offer');
         for (const candidate of pending.splice(0)) signaling.sendIceCandidate(candidate);
+        this.relayTimer = window.setTimeout(sendRelayed, RELAY_CANDIDATE_DELAY_MS);
       })().catch((err: unknown) => this.fail(pc, err));
     });
     // A master may trickle candidates before its answer arrives (the C SDK gathers as it makes the
@@ -297,6 +359,7 @@ export class LiveConnection {
       // Only the first answer to this connection's offer counts.
       if (!published || answered) return;
       answered = true;
+      this.mark('answer');
       // Applied at once so ICE and DTLS proceed while the fingerprint is checked.
       pc.setRemoteDescription(answer).then(
         () => {
@@ -415,6 +478,7 @@ export class LiveConnection {
 
   private teardown(): void {
     window.clearTimeout(this.answerTimer);
+    window.clearTimeout(this.relayTimer);
     window.clearInterval(this.stallTimer);
     const { signaling, pc } = this;
     this.signaling = undefined;

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import type { Device } from '../../../lambda/contract/types';
+import { warmOnIntent } from '../live/certificate';
 import { useViewerSessions, WhoIsWatching } from '../live/who-is-watching';
 import { formatDate, formatDateTime } from '../ui/format';
 import { DeviceStatus, LastSeen } from './device-status';
@@ -68,6 +69,7 @@ export function DeviceRow({
             type="button"
             className="primary"
             onClick={() => setWatching(true)}
+            {...warmOnIntent}
             disabled={!device.provisioned}
             title={device.provisioned ? undefined : 'This camera has not come online yet.'}
             data-testid="watch"

@@ -28,14 +28,20 @@ export function LiveView({
   onClose: () => void;
   onUnauthorized: () => void;
 }) {
-  const mintSession = useCallback(async () => {
-    try {
-      return await call('createDeviceSession', { params: { deviceId: device.deviceId } });
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 'UNAUTHORIZED') onUnauthorized();
-      throw new Error(sessionProblem(err), { cause: err });
-    }
-  }, [device.deviceId, onUnauthorized]);
+  const mintSession = useCallback(
+    async (fingerprint: string) => {
+      try {
+        return await call('createDeviceSession', {
+          params: { deviceId: device.deviceId },
+          body: { fingerprint },
+        });
+      } catch (err) {
+        if (err instanceof ApiError && err.code === 'UNAUTHORIZED') onUnauthorized();
+        throw new Error(sessionProblem(err), { cause: err });
+      }
+    },
+    [device.deviceId, onUnauthorized],
+  );
   const publishFingerprint = useCallback(
     (clientId: string, body: PublishFingerprintRequest) =>
       noticingSignOut(
@@ -50,7 +56,7 @@ export function LiveView({
     [device.deviceId],
   );
   // Closing the view closes the peer connection and the signaling channel, and ends the session.
-  const { video, state, stats } = useLiveConnection({
+  const { video, state, stats, timeline } = useLiveConnection({
     mintSession,
     publishFingerprint,
     endSession,
@@ -85,7 +91,14 @@ export function LiveView({
       <div className="live-frame">
         <video ref={video} autoPlay playsInline muted data-testid="live-video" />
         {state.kind === 'live' ? (
-          <LiveStatsList stats={stats} detail testId="live-stats" pathTestId="live-path" />
+          <LiveStatsList
+            stats={stats}
+            detail
+            testId="live-stats"
+            pathTestId="live-path"
+            timeline={timeline}
+            timelineTestId="live-timeline"
+          />
         ) : null}
       </div>
       <LiveProblem state={state} source="camera" testId="live-error" />
