@@ -95,14 +95,14 @@ export function createProvisioning(options: ProvisioningOptions) {
     if (!entry) throw new Rejection(404, 'ResourceNotFound', `Template ${templateName} does not exist`);
     const tokenText = body.certificateOwnershipToken;
     if (typeof tokenText !== 'string' || tokenText === '') {
-      throw new Rejection(400, 'InvalidParameters', 'certificateOwnershipToken is required');
+      throw new Rejection(400, 'InvalidCertificateOwnershipToken', 'certificateOwnershipToken is required');
     }
     const token = tokens.get(tokenText);
     // A token lives one hour and is bound to the claim certificate it was issued to. Whether AWS
     // also binds it to the connection is not documented; a device that restarts between the two
     // steps presents it again on a new connection, which this accepts.
     if (!token || token.expiresAt < now() || token.claimCertificateId !== request.claimCertificateId) {
-      throw new Rejection(400, 'InvalidParameters', 'Invalid certificate ownership token');
+      throw new Rejection(400, 'InvalidCertificateOwnershipToken', 'Invalid certificate ownership token');
     }
     const parameters = body.parameters ?? {};
     if (
