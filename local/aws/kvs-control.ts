@@ -40,9 +40,15 @@ type Operation = (input: Input, principal: Principal, endpoints: ChannelEndpoint
 export function createKvsControl(options: KvsControlOptions) {
   const { identities, channels, now } = options;
 
+  /**
+   * Denials as the service models have them: the control plane's AccessDeniedException and the
+   * signaling service's NotAuthorizedException (GetIceServerConfig), both 401.
+   */
   const authorize = (principal: Principal, action: string, resource: string) => {
     const decision = identities.authorize(principal, `kinesisvideo:${action}`, resource);
-    if (!decision.allowed) throw new KvsError(403, 'AccessDeniedException', decision.message);
+    if (decision.allowed) return;
+    const code = action === 'GetIceServerConfig' ? 'NotAuthorizedException' : 'AccessDeniedException';
+    throw new KvsError(401, code, decision.message);
   };
 
   /** Resolves ChannelName or ChannelARN after authorising the action on it. */

@@ -182,9 +182,10 @@ describe('the KVS control plane under a session policy for channel A', () => {
       new GetIceServerConfigCommand({ ChannelARN: channelA, ClientId: 'viewer-1' }),
     );
     expect(ice.IceServerList).toEqual([]);
+    // The signaling service's own denial, as its model has it: NotAuthorizedException, 401.
     await expect(
       signaling.send(new GetIceServerConfigCommand({ ChannelARN: channelB, ClientId: 'viewer-1' })),
-    ).rejects.toMatchObject({ name: 'AccessDeniedException' });
+    ).rejects.toMatchObject({ name: 'NotAuthorizedException', $metadata: { httpStatusCode: 401 } });
   });
 
   test.each([
@@ -203,15 +204,18 @@ describe('the KVS control plane under a session policy for channel A', () => {
     ],
     ['CreateSignalingChannel', () => new CreateSignalingChannelCommand({ ChannelName: 'device-c' })],
     ['ListSignalingChannels', () => new ListSignalingChannelsCommand({})],
-  ])('refuses %s with AccessDeniedException (403)', async (_what, command) => {
-    const err = await kvs(viewer)
-      .send(command() as DescribeSignalingChannelCommand)
-      .catch((e: unknown) => e);
-    expect(err).toMatchObject({ name: 'AccessDeniedException', $metadata: { httpStatusCode: 403 } });
-    expect((err as Error).message).toMatch(
-      /is not authorized to perform: kinesisvideo:\w+ on resource: .* because no (session|identity-based) policy allows/,
-    );
-  });
+  ])(
+    'refuses %s with AccessDeniedException (401, as the KVS service model has it)',
+    async (_what, command) => {
+      const err = await kvs(viewer)
+        .send(command() as DescribeSignalingChannelCommand)
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ name: 'AccessDeniedException', $metadata: { httpStatusCode: 401 } });
+      expect((err as Error).message).toMatch(
+        /is not authorized to perform: kinesisvideo:\w+ on resource: .* because no (session|identity-based) policy allows/,
+      );
+    },
+  );
 
   test('an explicit deny in the role wins over the session policy', async () => {
     env.aws.registerRole({
