@@ -186,10 +186,18 @@ describe('"show me" in Chromium: a dispatcher and a caller in two browser contex
     expect(await other.page.getByTestId('link-closed').innerText()).toMatch(/already in use/i);
     await other.context.close();
 
-    // Revoking ends it: the caller's page says so and its camera stops.
+    // Revoking ends it: the caller's page says so and its camera stops. "Who is watching" says at
+    // once that nobody is connected any more, and the live controls go with the video.
+    await detail.getByTestId('viewers-toggle').click();
+    await desk.page.getByTestId('watch').click();
+    await desk.page.locator('[data-testid=invite-live-state][data-state=live]').waitFor({ timeout: 30_000 });
+    await detail.locator('[data-testid=viewers-connected][data-count="1"]').waitFor({ timeout: 25_000 });
     await desk.page.getByTestId('revoke').click();
     await desk.page.getByTestId('revoke-confirm').click();
     await desk.page.locator('[data-testid=invite-detail] [data-status=revoked]').waitFor();
+    await detail.locator('[data-testid=viewers-connected][data-count="0"]').waitFor({ timeout: 2_000 });
+    expect(await detail.locator('[data-testid=viewer-session][data-status=active]').count()).toBe(0);
+    expect(await desk.page.getByTestId('relay-only').count()).toBe(0);
     await phone.page.locator('[data-testid=link-closed][data-reason=revoked]').waitFor({ timeout: 20_000 });
     expect(await phone.page.getByTestId('caller-preview').count()).toBe(0);
 

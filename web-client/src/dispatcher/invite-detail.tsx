@@ -98,6 +98,7 @@ export function InviteDetail({
             end={viewers.end}
             problem={dispatcherProblem}
             onUnauthorized={onUnauthorized}
+            refreshKey={invite.status}
           />
           <Photowall inviteId={inviteId} photos={invite.photos} onUnauthorized={onUnauthorized} />
           <LocationView location={invite.location} />

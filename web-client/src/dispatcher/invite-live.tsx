@@ -87,16 +87,18 @@ export function InviteLive({
             {STATE_TEXT[state.kind]}
           </span>
         ) : null}
-        <label className="check" htmlFor={relayId}>
-          <input
-            id={relayId}
-            type="checkbox"
-            checked={relayOnly}
-            onChange={(e) => setRelayOnly(e.target.checked)}
-            data-testid="relay-only"
-          />
-          Relay only
-        </label>
+        {ended ? null : (
+          <label className="check" htmlFor={relayId}>
+            <input
+              id={relayId}
+              type="checkbox"
+              checked={relayOnly}
+              onChange={(e) => setRelayOnly(e.target.checked)}
+              data-testid="relay-only"
+            />
+            Relay only
+          </label>
+        )}
         {watching && !ended ? (
           <button
             type="button"
@@ -129,10 +131,12 @@ export function InviteLive({
           </button>
         )}
       </div>
-      <p className="hint">
-        Relay only sends the video through a TURN relay, so the caller never learns this centre’s network
-        addresses. It needs a relay server; without one the video cannot connect.
-      </p>
+      {ended ? null : (
+        <p className="hint">
+          Relay only sends the video through a TURN relay, so the caller never learns this centre’s network
+          addresses. It needs a relay server; without one the video cannot connect.
+        </p>
+      )}
       {watching && !ended ? (
         <div className="live-frame">
           <video ref={video} autoPlay playsInline muted={!sound} data-testid="invite-live-video" />

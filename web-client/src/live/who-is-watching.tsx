@@ -83,9 +83,12 @@ export function WhoIsWatching({
   end,
   problem = (err) => (err instanceof ApiError ? err.title : 'Something went wrong. Please try again.'),
   onUnauthorized,
+  refreshKey,
 }: {
   /** What is watched, for the panel's accessible name: a camera's or an invite's name. */
   name: string;
+  /** A change of this (an invite's status) refreshes an open panel at once. */
+  refreshKey?: string;
   load: (signal?: AbortSignal) => Promise<ViewersResponse>;
   /** Ends a session; the page's own live view stops if it was that session. */
   end: (clientId: string) => Promise<void>;
@@ -115,6 +118,7 @@ export function WhoIsWatching({
           end={end}
           problem={problem}
           onUnauthorized={onUnauthorized}
+          refreshKey={refreshKey}
         />
       ) : null}
     </div>
@@ -128,8 +132,10 @@ function ViewersPanel({
   end,
   problem,
   onUnauthorized,
+  refreshKey,
 }: {
   id: string;
+  refreshKey: string | undefined;
   name: string;
   load: (signal?: AbortSignal) => Promise<ViewersResponse>;
   end: (clientId: string) => Promise<void>;
@@ -160,7 +166,7 @@ function ViewersPanel({
     },
     [load, report],
   );
-  usePoll(refresh, VIEWERS_POLL_MS, [refresh]);
+  usePoll(refresh, VIEWERS_POLL_MS, [refresh, refreshKey]);
 
   const endSession = async (session: ViewerSession, who: string) => {
     setEnding(session.clientId);
