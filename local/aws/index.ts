@@ -10,6 +10,7 @@ import { createS3, type BucketDefinition } from './s3';
 import { createSms, type SentText } from './sms';
 import { ChannelStore, type Channel } from './kvs-channels';
 import { createSignaling, type SignalingLimits } from './signaling';
+import { cors } from './cors';
 import { createSts } from './sts';
 
 /**
@@ -229,7 +230,7 @@ export function createLocalAws(options: LocalAwsOptions): LocalAws {
     async handleRequest(req, res) {
       const path = pathOf(req);
       if (path === STS_PATH || path === `${STS_PATH}/`) {
-        await sts(req, res);
+        if (!cors(req, res)) await sts(req, res);
         return true;
       }
       if (path.startsWith(`${S3_PATH}/`)) {
@@ -245,7 +246,7 @@ export function createLocalAws(options: LocalAwsOptions): LocalAws {
         return true;
       }
       if (path.startsWith(`${KVS_PATH}/`)) {
-        await kvs(req, res, path.slice(KVS_PATH.length), mainEndpoints);
+        if (!cors(req, res)) await kvs(req, res, path.slice(KVS_PATH.length), mainEndpoints);
         return true;
       }
       return false;
@@ -260,7 +261,7 @@ export function createLocalAws(options: LocalAwsOptions): LocalAws {
       if (!kvsEndpoints || path.startsWith(KVS_HTTPS_PREFIX)) return false;
       // The channel's HTTPS endpoint is this origin too: its one operation sits at the root.
       const operation = path === ICE_CONFIG_PATH ? `${KVS_HTTPS_PREFIX}${ICE_CONFIG_PATH}` : path;
-      await kvs(req, res, operation, kvsEndpoints);
+      if (!cors(req, res)) await kvs(req, res, operation, kvsEndpoints);
       return true;
     },
     handleKvsUpgrade(req, socket, head) {
