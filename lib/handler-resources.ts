@@ -102,7 +102,7 @@ export const handlerResources: Record<LiveHandler, HandlerResources> = {
     managesInviteChannels: true,
     sendsSms: true,
   },
-  'list-invites': { tables: { invites: 'read' }, indexes: { invites: ['byOrg'] } },
+  'list-invites': { tables: { invites: 'read', organisations: 'read' }, indexes: { invites: ['byOrg'] } },
   // Takes in photos seen in the bucket once: reads a few new ones, checks their SHA-256, decodes
   // them in pure JavaScript for the blurred previews (seconds of CPU for 12 MP, which grows with
   // memory: 1769 MB is one full vCPU), and remembers both on the photos' rows.

@@ -172,8 +172,13 @@ export const createInviteRequestSchema = {
 export const listInvitesResponseSchema = {
   type: 'object',
   additionalProperties: false,
-  required: ['invites'],
-  properties: { invites: { type: 'array', items: inviteSchema }, nextCursor: { type: 'string' } },
+  required: ['invites', 'allowedCountries'],
+  properties: {
+    invites: { type: 'array', items: inviteSchema },
+    nextCursor: { type: 'string' },
+    /** The countries the organisation may text (ISO 3166-1 alpha-2), for the invite form. */
+    allowedCountries: { type: 'array', items: { type: 'string', pattern: '^[A-Z]{2}$' } },
+  },
 } as const;
 
 export const locationSchema = {

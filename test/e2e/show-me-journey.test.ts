@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { httpRequest, outputs } from '../support/cloud';
 import { seriousViolations } from '../support/axe';
 import { chromiumForSuite, phonePage, sampleVideo, signIn } from '../support/browser';
-import { linkFromOutbox, newMobileNumber } from '../support/invites';
+import { linkFromOutbox, newDispatcher, newMobileNumber, newOrg } from '../support/invites';
 
 describe('"show me" in Chromium: a dispatcher and a caller in two browser contexts', () => {
   const browser = chromiumForSuite();
@@ -263,6 +263,25 @@ describe('"show me" in Chromium: a dispatcher and a caller in two browser contex
     expect(text).not.toMatch(/phoneNumber|E\.164/);
     expect(await seriousViolations(desk.page)).toEqual([]);
 
+    expect(desk.problems).toEqual([]);
+    await desk.context.close();
+  });
+
+  test("the country list offers only the organisation's countries", async () => {
+    const org = await newOrg({ allowedCountries: ['FR', 'DE'] });
+    const dispatcher = await newDispatcher(org.orgId);
+    const desk = await phonePage(browser(), outputs.webUrl);
+    await signIn(desk.page, outputs.webUrl, dispatcher);
+    await desk.page.getByTestId('dispatcher-console').waitFor();
+    const country = desk.page.getByTestId('invite-country');
+    await desk.page.waitForFunction(
+      () => document.querySelectorAll('[data-testid=invite-country] option').length === 2,
+    );
+    expect(
+      await country.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value)),
+    ).toEqual(['FR', 'DE']);
+    // A browser in Belgium still starts on one the organisation may text.
+    expect(['FR', 'DE']).toContain(await country.inputValue());
     expect(desk.problems).toEqual([]);
     await desk.context.close();
   });

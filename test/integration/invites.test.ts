@@ -81,8 +81,8 @@ describe('invites', () => {
     expect((await auditOf(invite.inviteId)).map((a) => a.action)).toContain('invite.sent');
   });
 
-  test('the list is the organisation’s own, newest first, a page at a time', async () => {
-    const org = await newOrg();
+  test('the list is the organisation’s own, newest first, a page at a time, with the countries it may text', async () => {
+    const org = await newOrg({ allowedCountries: ['BE', 'IE'] });
     const dispatcher = await newDispatcher(org.orgId);
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push((await openInvite(dispatcher, `REF-${i}`)).invite.inviteId);
@@ -91,6 +91,7 @@ describe('invites', () => {
     const body = answer.json();
     expect(explainInvalid(listInvitesResponseSchema, body)).toBeNull();
     expect(body.invites.map((i: { inviteId: string }) => i.inviteId)).toEqual([...ids].reverse());
+    expect(body.allowedCountries).toEqual(['BE', 'IE']);
 
     // Pages: the cursor goes on from where the last page stopped, and a forged one is refused.
     const { listOrgInvites } = await import('../../lambda/core/invites');

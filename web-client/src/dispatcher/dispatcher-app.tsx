@@ -17,6 +17,7 @@ const LIST_POLL_MS = 4000;
 export function DispatcherApp() {
   const [email, setEmail] = useState<string>();
   const [invites, setInvites] = useState<Invite[]>();
+  const [allowedCountries, setAllowedCountries] = useState<string[]>();
   const [listError, setListError] = useState<string>();
   const [selected, setSelected] = useState<string>();
 
@@ -29,8 +30,10 @@ export function DispatcherApp() {
   const refresh = useCallback(
     async (signal?: AbortSignal) => {
       try {
-        const { invites: list } = await call('listInvites', { signal });
+        const { invites: list, allowedCountries: countries } = await call('listInvites', { signal });
         setInvites([...list].sort((a, b) => b.createdAt.localeCompare(a.createdAt)));
+        // A new array each poll: kept only when it changed, so the form does not re-render.
+        setAllowedCountries((prev) => (prev?.join() === countries.join() ? prev : countries));
         setListError(undefined);
       } catch (err) {
         if (err instanceof DOMException && err.name === 'AbortError') return;
@@ -54,7 +57,11 @@ export function DispatcherApp() {
         <h1>Show me</h1>
         <div className="console">
           <div className="stack">
-            <InviteForm onCreated={onCreated} onUnauthorized={onUnauthorized} />
+            <InviteForm
+              allowedCountries={allowedCountries}
+              onCreated={onCreated}
+              onUnauthorized={onUnauthorized}
+            />
             <InviteSection invites={invites} error={listError} selected={selected} onSelect={setSelected} />
           </div>
           {selected ? (

@@ -3,7 +3,7 @@ import type { CreateInviteRequest, Invite } from '../../../lambda/contract/types
 import { ApiError, call } from '../api';
 import { Field } from '../ui/field';
 import { Message } from '../ui/message';
-import { COUNTRIES, defaultCountry, toE164, type CountryCode } from './phone';
+import { defaultCountry, offeredCountries, toE164, type CountryCode } from './phone';
 import { dispatcherProblem } from './problems';
 
 type Locale = NonNullable<CreateInviteRequest['locale']>;
@@ -17,15 +17,23 @@ const LOCALES: { code: Locale; name: string }[] = [
 
 /** Sends an invite by SMS: the caller's number (with a country hint), a reference, a language. */
 export function InviteForm({
+  allowedCountries,
   onCreated,
   onUnauthorized,
 }: {
+  /** The countries the organisation may text, once the console knows them. */
+  allowedCountries?: readonly string[];
   onCreated: (invite: Invite) => void;
   onUnauthorized: () => void;
 }) {
   const countryId = useId();
   const localeId = useId();
-  const [country, setCountry] = useState<CountryCode>(() => defaultCountry(navigator.languages));
+  const offered = offeredCountries(allowedCountries);
+  const [picked, setCountry] = useState<CountryCode>();
+  // The person's pick while it is offered, else the browser's region or the first offered.
+  const country = offered.some((c) => c.code === picked)
+    ? picked
+    : defaultCountry(navigator.languages, offered);
   const [phone, setPhone] = useState('');
   const [reference, setReference] = useState('');
   const [locale, setLocale] = useState<Locale>(() => {
@@ -88,11 +96,11 @@ export function InviteForm({
           <label htmlFor={countryId}>Country</label>
           <select
             id={countryId}
-            value={country}
+            value={country ?? ''}
             onChange={(e) => setCountry(e.target.value as CountryCode)}
             data-testid="invite-country"
           >
-            {COUNTRIES.map((c) => (
+            {offered.map((c) => (
               <option key={c.code} value={c.code}>
                 {c.name} (+{c.dial})
               </option>
