@@ -1,10 +1,11 @@
+// First: where the helpers below find this bench's cloud.
+import { BENCH_STATE_DIR } from './state';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { LocalOutputs } from '../../lambda/contract/types';
 import { bindOnPage, launchChromium, phonePage, signIn } from '../support/browser';
-import { REPO_ROOT } from '../support/paths';
 import { startCloud, stopCloud } from '../support/start-cloud';
 import { TIMELINE_STEPS, type Timeline } from '../../web-client/src/live/viewer-connection';
 import { countRequestsBeforeOffer } from './requests';
@@ -19,9 +20,7 @@ import { openSeedViewer } from './seed-run';
  * Then the device agent (./agent.ts).
  */
 const RUNS = Number(process.env.BENCH_RUNS ?? 10);
-const STATE_DIR = join(REPO_ROOT, '.local-bench');
-// The test helpers that make organisations, dispatchers and invites find this cloud's outputs.
-process.env.SIGHTLINE_TEST_STATE = STATE_DIR;
+const STATE_DIR = BENCH_STATE_DIR;
 /**
  * Round-trip times added to every request the pages make (Chromium's network emulation): loopback
  * as it is, and a phone on a good mobile network, where each request made in series costs a trip.
@@ -159,15 +158,18 @@ async function engineWhileStreaming(page: Page, serial: string) {
 }
 
 /**
- * The demo camera provisions itself as the cloud starts; the runs begin once it is online (the
- * page refetches the list when it regains focus, as a person's would).
+ * The demo camera provisions itself as the cloud starts; the runs begin once it is online and its
+ * channel is recorded, so "Watch live" is enabled (the page refetches the list when it regains
+ * focus, as a person's would). Online alone comes first, from the connection's lifecycle event,
+ * and a click on the still disabled button did nothing: the bench's "no frame within 20 s" at the
+ * first watch.
  */
 async function untilOnline(page: Page, serial: string): Promise<void> {
-  const online = page.locator(
-    `[data-testid="device-${serial}"] [data-testid=device-status][data-status=online]`,
-  );
+  const row = `[data-testid="device-${serial}"]`;
+  const online = page.locator(`${row} [data-testid=device-status][data-status=online]`);
+  const watchable = page.locator(`${row} [data-testid=watch]:not([disabled])`);
   const deadline = Date.now() + 60_000;
-  while (!(await online.isVisible())) {
+  while (!(await online.isVisible()) || !(await watchable.isVisible())) {
     if (Date.now() > deadline) throw new Error(`${serial} did not come online within 60 s`);
     await page.reload();
     await page.waitForTimeout(1000);
@@ -273,6 +275,7 @@ async function benchCaller(outputs: LocalOutputs) {
       const timelines: Timeline[] = [];
       let sequential = 0;
       for (let i = 0; i <= RUNS; i++) {
+        await detail.getByTestId('watch').waitFor();
         const counter = countRequestsBeforeOffer(desk.page, /\/(api|aws)\//);
         const ms = await desk.page.evaluate<number>(`new Promise((resolve, reject) => {
           const started = performance.now();
