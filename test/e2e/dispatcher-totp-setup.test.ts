@@ -1,5 +1,6 @@
 import { totpCode } from '../../local/totp';
 import { outputs } from '../support/cloud';
+import { seriousViolations } from '../support/axe';
 import { chromiumForSuite, phonePage, signIn } from '../support/browser';
 import { newOrg, newUnenrolledDispatcher } from '../support/invites';
 
@@ -25,6 +26,7 @@ describe('a dispatcher without an authenticator app, in Chromium', () => {
     await desk.page.getByTestId('totp-code').fill(totpCode(secret, Date.now() + 10 * 60_000));
     await desk.page.getByTestId('totp-submit').click();
     await desk.page.getByTestId('totp-error').waitFor();
+    expect(await seriousViolations(desk.page)).toEqual([]);
 
     // THEN with the app's code the console opens
     await desk.page.getByTestId('totp-code').fill(totpCode(secret));

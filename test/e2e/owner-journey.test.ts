@@ -87,10 +87,13 @@ describe('the owner journey in Chromium', () => {
 
     await page.goto(outputs.webUrl);
     await page.getByTestId('go-sign-up').click();
+    await page.getByTestId('sign-up-email').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
     await page.getByTestId('sign-up-email').fill(email);
     await page.getByTestId('sign-up-password').fill(password);
     await page.getByTestId('sign-up-submit').click();
     await page.getByTestId('confirm-code').waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
 
     // The local cloud's outbox holds what Cognito would have emailed.
     const outbox = await httpRequest(`${outputs.webUrl}/local/outbox.json`);

@@ -49,6 +49,7 @@ describe('"show me" in Chromium: a dispatcher and a caller in two browser contex
     await phone.page.goto(link);
     const consent = phone.page.getByTestId('consent');
     await consent.waitFor();
+    expect(await seriousViolations(phone.page)).toEqual([]);
     // Consent names the organisation and what it will see, before any camera is on.
     expect(await consent.innerText()).toMatch(/live video/i);
     expect(await phone.page.getByTestId('caller-preview').count()).toBe(0);
@@ -68,6 +69,7 @@ describe('"show me" in Chromium: a dispatcher and a caller in two browser contex
     expect(await phone.page.getByTestId('live-status').getAttribute('data-state')).toBe('waiting');
     expect(await phone.page.getByTestId('live-status').innerText()).toContain('Waiting for the call centre');
     expect(await phone.page.getByTestId('watching').count()).toBe(0);
+    expect(await seriousViolations(phone.page)).toEqual([]);
     await desk.page.locator('[data-testid=invite-detail] [data-status=live]').waitFor();
 
     // Relay only: the video comes through the local cloud's TURN server, and the overlay says so.
@@ -200,6 +202,7 @@ describe('"show me" in Chromium: a dispatcher and a caller in two browser contex
     expect(await desk.page.getByTestId('relay-only').count()).toBe(0);
     await phone.page.locator('[data-testid=link-closed][data-reason=revoked]').waitFor({ timeout: 20_000 });
     expect(await phone.page.getByTestId('caller-preview').count()).toBe(0);
+    expect(await seriousViolations(phone.page)).toEqual([]);
 
     expect(desk.problems).toEqual([]);
     expect(phone.problems).toEqual([]);
