@@ -27,6 +27,13 @@ const STATE_DIR = BENCH_STATE_DIR;
  */
 const RTTS = (process.env.BENCH_RTTS ?? '0,60').split(',').map(Number);
 
+/**
+ * The requests a watch makes: its session's (mint, fingerprint) and AWS's. The pages' own polls
+ * (the device list, an open invite, who is watching) are not the watch's, though one may land
+ * between the click and the offer.
+ */
+const WATCH_REQUESTS = /\/sessions\b|\/aws\//;
+
 /** The demo camera's engines, each against a cloud of its own: `BENCH_CAMERAS` picks. */
 const CAMERAS = (process.env.BENCH_CAMERAS ?? 'simulated,c-engine').split(',') as (
   'simulated' | 'c-engine'
@@ -202,7 +209,7 @@ async function watchOnce(
   serial: string,
 ): Promise<{ ms: number; requestsBeforeOffer: number; timeline: Timeline }> {
   const row = page.getByTestId(`device-${serial}`);
-  const counter = countRequestsBeforeOffer(page, /\/(api|aws)\//);
+  const counter = countRequestsBeforeOffer(page, WATCH_REQUESTS);
   // A script string, not a function: tsx's name-keeping helper does not exist in the page.
   const ms = await page
     .evaluate<number>(
@@ -276,7 +283,7 @@ async function benchCaller(outputs: LocalOutputs) {
       let sequential = 0;
       for (let i = 0; i <= RUNS; i++) {
         await detail.getByTestId('watch').waitFor();
-        const counter = countRequestsBeforeOffer(desk.page, /\/(api|aws)\//);
+        const counter = countRequestsBeforeOffer(desk.page, WATCH_REQUESTS);
         const ms = await desk.page.evaluate<number>(`new Promise((resolve, reject) => {
           const started = performance.now();
           const timeout = setTimeout(() => reject(new Error('no frame of the caller within 20 s')), 20000);
