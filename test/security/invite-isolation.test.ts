@@ -47,7 +47,7 @@ describe('invite isolation and limits', () => {
         'NOT_FOUND',
       );
     }
-    expect((await api('listInvites', { token: b.idToken })).json()).toEqual({ invites: [] });
+    expect((await api('listInvites', { token: b.idToken })).json().invites).toEqual([]);
     // A's invite is untouched by B's attempts.
     const detail = (await api('getInvite', { token: a.idToken, params })).json();
     expect(detail.status).toBe('opened');
