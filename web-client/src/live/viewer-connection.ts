@@ -182,6 +182,11 @@ export class LiveConnection {
       const session = await this.freshSession(fingerprint);
       const { clientId } = session;
       if (!clientId) throw new Error('The session names no viewer.');
+      if (this.closed) {
+        // Closed while the session was minted: end it too, so it lists nowhere as watching.
+        void this.options.endSession?.(clientId).catch(() => undefined);
+        return;
+      }
       let peerFingerprint = session.peerFingerprint;
       if (!this.freshlyVouched || this.sessionFingerprint !== fingerprint) {
         // A reconnect on a session already used: vouch again (the certificate may have been
