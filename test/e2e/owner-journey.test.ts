@@ -141,6 +141,18 @@ describe('the owner journey in Chromium', () => {
     expect(second.hash).not.toBe(first.hash);
     // On loopback the path is direct; the overlay says so.
     await row.locator('[data-testid=live-path]', { hasText: 'direct' }).waitFor();
+    // And where the start went: every step of this watch, in the order they happen.
+    const timeline = JSON.parse(
+      (await row.getByTestId('live-timeline').getAttribute('data-timeline')) ?? '{}',
+    ) as Record<string, number>;
+    const steps = ['mint', 'signaling', 'offer', 'answer', 'ice', 'dtls', 'frame'];
+    expect(Object.keys(timeline).sort()).toEqual([...steps].sort());
+    const times = steps.map((step) => timeline[step]!);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    expect(times[0]).toBeGreaterThan(0);
+    expect(await row.getByTestId('live-timeline').innerText()).toMatch(
+      /^session \d+ · signaling \d+ · .* · first frame \d+ ms$/,
+    );
 
     // Closing the view closes the connection; then leave the demo camera unbound for others.
     await row.getByTestId('live-close').click();
