@@ -19,7 +19,7 @@ import {
 /**
  * The KVS signaling WebSocket (ConnectAsMaster / ConnectAsViewer): a presigned upgrade, then
  * routing of SDP offers, answers and ICE candidates between one master and its viewers, as the
- * service does (the KVS signaling reference, §1-2).
+ * service does (docs/design.md §6).
  */
 
 export interface SignalingLimits {

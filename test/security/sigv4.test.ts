@@ -120,7 +120,7 @@ describe('the signaling WebSocket handshake', () => {
   });
 
   test("verifies the KVS SDK's own test vector", () => {
-    // From the SDK's SigV4RequestSigner.spec.ts; see the reference, §1.3.
+    // From the KVS WebRTC JS SDK's own SigV4RequestSigner.spec.ts (amazon-kinesis-video-streams-webrtc).
     const store = new IdentityStore();
     store.addCredential({
       accessKeyId: 'AKIA4F7WJQR7FMMWMNXI',
